@@ -1,0 +1,201 @@
+"""The one builder behind every named ResNet constructor."""
+
+import math
+import sys
+
+import keras
+from keras import layers
+
+from keras_resnet.arguments import check_choice, check_number, invalid
+from keras_resnet.blocks import BlockOptions, residual_block, stem
+from keras_resnet.preprocessing import normalization_layer
+from keras_resnet.specs import FAMILY_VARIANTS, SPECS, VARIANTS, NetSpec, wide_spec
+from keras_resnet.units import Units, is_mixed
+from keras_resnet.weights import load_weights
+
+POOLINGS = (None, "avg", "max")
+DATA_FORMATS = ("channels_last", "channels_first")
+
+
+def ResNet(depth, **kwargs):
+    """Builds a ResNet of a depth in the table (`keras_resnet.list_models()`).
+
+    The `keras.applications` arguments keep their meaning: `include_top`,
+    `weights` (None or the path of a `.weights.h5`/`.keras` file),
+    `input_tensor`, `input_shape` (spatial dims may be None without a top),
+    `pooling` (None, "avg", "max"), `classes`, `classifier_activation`,
+    `name`. Further:
+
+    variant: "v1" (stride on the first 1×1), "v1.5" (stride on the 3×3, the
+        ImageNet default), "v2" (pre-activation), "d" (ResNet-D: deep stem,
+        average-pool shortcut), "v2-keras" (keras.applications' ResNetV2
+        layout). The CIFAR family takes "v1" (default, same as "v1.5") or "v2".
+    shortcut: "A" (zero-padding, the CIFAR default) or "B" (projection, the
+        ImageNet default) where a shortcut changes shape.
+    width_factor: multiplies the stage widths of basic-block CIFAR nets (Wide
+        ResNets) and the inner width of bottlenecks (wide_resnet50_2 is 2).
+    groups, width_per_group: ResNeXt bottlenecks (torchvision's meaning).
+    se_ratio: squeeze-and-excitation with this fraction of channels inside.
+    drop_path_rate: stochastic depth, rising linearly to this rate.
+    zero_init_residual: zero γ of each block's last BN (last conv for v2).
+    bn_momentum, bn_epsilon: BatchNorm settings (Keras' momentum convention).
+    preprocessing: None, "torchvision", "keras_v2", "unit" or {"mean", "std"}:
+        a "preprocess" layer so the model takes raw 0..255 pixels.
+    data_format, dtype: passed to every layer; under a mixed policy the
+        classifier runs in float32, so logits are float32.
+    seed: seed of the stochastic-depth layers.
+    """
+    if depth not in SPECS:
+        raise invalid("depth", depth, ", ".join(str(d) for d in sorted(SPECS)))
+    spec = SPECS[depth]
+    variant = kwargs.get("variant") or FAMILY_VARIANTS[spec.family][0]
+    suffix = "" if variant == FAMILY_VARIANTS[spec.family][0] else "_" + str(variant)
+    default_name = f"resnet{depth}{suffix}".replace(".", "_").replace("-", "_")
+    return build(spec, default_name, **kwargs)
+
+
+def WideResNet(depth=28, width=10, **kwargs):
+    """Wide ResNet WRN-depth-width (Zagoruyko & Komodakis 2016): pre-activation
+    basic blocks, depth 6n+4, stage widths 16k/32k/64k, 1×1 projections."""
+    check_number("depth", depth, low=10, integer=True)
+    if (depth - 4) % 6:
+        raise invalid("depth", depth, "6n+4 with n >= 1 (10, 16, 22, 28, 40, ...)")
+    check_number("width", width, low=0, low_open=True)
+    kwargs.setdefault("variant", "v2")
+    kwargs.setdefault("shortcut", "B")
+    return build(wide_spec(depth), f"wrn{depth}_{width}", width_factor=width, **kwargs)
+
+
+def build(spec: NetSpec, default_name, *, include_top=True, weights=None,
+          input_tensor=None, input_shape=None, pooling=None, classes=1000,
+          classifier_activation="softmax", name=None, variant=None,
+          shortcut=None, width_factor=1, groups=1, width_per_group=64,
+          se_ratio=None, drop_path_rate=0.0, zero_init_residual=False,
+          bn_momentum=0.9, bn_epsilon=1e-5, preprocessing=None,
+          data_format=None, dtype=None, seed=None):
+    """Builds the network of `spec`; see `ResNet` for the arguments."""
+    imagenet = spec.family == "imagenet"
+    variant = variant or FAMILY_VARIANTS[spec.family][0]
+    check_choice("variant", variant, FAMILY_VARIANTS[spec.family])
+    v = VARIANTS[variant]
+    if v.keras_layout and spec.block != "bottleneck":
+        raise invalid("variant", variant, "'v2-keras' only with bottleneck depths (50+)")
+    shortcut = shortcut or ("B" if imagenet else "A")
+    check_choice("shortcut", shortcut, ("A", "B"))
+    if shortcut == "A" and (v.avg_down or v.keras_layout):
+        raise invalid("shortcut", shortcut, f"'B' for variant {variant!r}")
+    check_choice("pooling", pooling, POOLINGS)
+    check_number("classes", classes, low=1, integer=True)
+    check_number("width_factor", width_factor, low=0, low_open=True)
+    check_number("groups", groups, low=1, integer=True)
+    check_number("width_per_group", width_per_group, low=1, integer=True)
+    if spec.block == "basic" and (groups, width_per_group) != (1, 64) or (
+            spec.block == "basic" and imagenet and width_factor != 1):
+        raise invalid("(groups, width_per_group, width_factor)",
+                      (groups, width_per_group, width_factor), "(1, 64, 1) for "
+                      "basic blocks (width_factor may change only for CIFAR nets)")
+    if se_ratio is not None:
+        check_number("se_ratio", se_ratio, low=0, high=1, low_open=True)
+    check_number("drop_path_rate", drop_path_rate, low=0, high=1, high_open=True)
+    check_number("bn_momentum", bn_momentum, low=0, high=1, high_open=True)
+    check_number("bn_epsilon", bn_epsilon, low=0, low_open=True)
+    data_format = data_format or keras.config.image_data_format()
+    check_choice("data_format", data_format, DATA_FORMATS)
+    if isinstance(weights, str) and weights == "imagenet":
+        raise invalid("weights", weights, "None or a path; keras_resnet downloads no "
+                      "weights: convert a keras.applications model that holds them "
+                      "with keras_resnet.from_keras_applications(model)")
+    if weights is not None and not isinstance(weights, str):
+        raise invalid("weights", weights, "None or the path of a .weights.h5/.keras file")
+
+    stage_strides = (1, 2, 2, 2) if imagenet else (1, 2, 2)
+    if v.keras_layout:  # downsampling at the end of stages 2-4 instead
+        stage_strides = (2, 2, 2, 1)
+    total_stride = (4 if imagenet else 1) * math.prod(stage_strides)
+    inputs, x = _inputs(input_tensor, input_shape, include_top, data_format,
+                        total_stride, default_size=224 if imagenet else 32)
+
+    u = Units(data_format, dtype, bn_momentum, bn_epsilon)
+    opt = BlockOptions(v, shortcut, width_factor, groups, width_per_group,
+                       se_ratio, zero_init_residual, seed)
+    if preprocessing is not None:
+        x = normalization_layer(preprocessing, u.channels(x), u.channel_axis, dtype)(x)
+    x = stem(u, v, spec.family, x)
+    x = _stages(u, opt, spec, x, stage_strides, drop_path_rate)
+    if v.preact:
+        x = u.bn_relu(x, "post")
+    x = _head(x, u, include_top, pooling, classes, classifier_activation)
+
+    # Keras maps the layer graph recursively: ResNet-1202 needs a deep stack.
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 40 * sum(spec.blocks) + 1000))
+    model = keras.Model(inputs, x, name=name or default_name)
+    if weights is not None:
+        load_weights(model, weights)
+    return model
+
+
+def _inputs(input_tensor, input_shape, include_top, data_format, total_stride, default_size):
+    if input_shape is None:
+        if input_tensor is not None:
+            input_shape = tuple(input_tensor.shape[1:])
+        else:
+            size = default_size if include_top else None
+            input_shape = (size, size, 3)
+            if data_format == "channels_first":
+                input_shape = (3, size, size)
+    input_shape = tuple(input_shape)
+    channels_last = data_format == "channels_last"
+    if len(input_shape) != 3:
+        raise invalid("input_shape", input_shape, "(height, width, channels)"
+                      if channels_last else "(channels, height, width)")
+    channels = input_shape[-1] if channels_last else input_shape[0]
+    spatial = input_shape[:2] if channels_last else input_shape[1:]
+    if not isinstance(channels, int) or channels < 1:
+        raise invalid("input_shape", input_shape, "a known channel count >= 1")
+    if include_top and None in spatial:
+        raise invalid("input_shape", input_shape, "fixed height and width with "
+                      "include_top=True (None is allowed only with include_top=False)")
+    for size in spatial:
+        if size is not None and size < total_stride:
+            raise invalid("input_shape", input_shape, f"height and width of at least "
+                          f"{total_stride} (the network's total stride), or None")
+    if input_tensor is None:
+        inputs = keras.Input(input_shape, name="input")
+        return inputs, inputs
+    if not keras.backend.is_keras_tensor(input_tensor):
+        inputs = keras.Input(tensor=input_tensor, shape=input_shape, name="input")
+        return inputs, inputs
+    return keras.utils.get_source_inputs(input_tensor), input_tensor
+
+
+def _stages(u, opt, spec, x, stage_strides, drop_path_rate):
+    total_blocks = sum(spec.blocks)
+    index = 0
+    for stage, (blocks, base, stride) in enumerate(
+            zip(spec.blocks, spec.filters, stage_strides), start=2):
+        filters = round(base * opt.width_factor) if spec.block == "basic" else base
+        out_channels = filters * (4 if spec.block == "bottleneck" else 1)
+        for b in range(blocks):
+            if opt.variant.keras_layout:
+                strides = stride if b == blocks - 1 else 1
+                project = b == 0
+            else:
+                strides = stride if b == 0 else 1
+                project = strides != 1 or u.channels(x) != out_channels
+            rate = drop_path_rate * index / max(total_blocks - 1, 1)
+            x = residual_block(u, opt, x, spec.block, filters, strides, project,
+                               rate, name=f"conv{stage}_block{b + 1}")
+            index += 1
+    return x
+
+
+def _head(x, u, include_top, pooling, classes, classifier_activation):
+    if include_top or pooling:
+        pool = layers.GlobalMaxPooling2D if pooling == "max" else layers.GlobalAveragePooling2D
+        x = pool(data_format=u.data_format, dtype=u.dtype,
+                 name="max_pool" if pooling == "max" else "avg_pool")(x)
+    if include_top:
+        head_dtype = "float32" if is_mixed(u.dtype) else u.dtype
+        x = layers.Dense(classes, activation=classifier_activation, dtype=head_dtype,
+                         name="predictions")(x)
+    return x
