@@ -6,6 +6,14 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 
+@pytest.fixture(scope="session")
+def resnet1202():
+    """ResNet-1202 (option A, 32×32×3, 10 classes): 15 s to build, built once."""
+    import keras_resnet
+
+    return keras_resnet.ResNet1202(input_shape=(32, 32, 3), classes=10)
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)

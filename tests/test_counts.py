@@ -28,8 +28,11 @@ def test_imagenet_family_matches_torchvision(depth):
 
 
 @pytest.mark.parametrize("depth", sorted(CIFAR_OPTION_A))
-def test_cifar_family_matches_the_paper(depth):
-    model = kr.ResNet(depth, shortcut="A", classes=10, input_shape=(32, 32, 3))
+def test_cifar_family_matches_the_paper(depth, request):
+    if depth == 1202:
+        model = request.getfixturevalue("resnet1202")
+    else:
+        model = kr.ResNet(depth, shortcut="A", classes=10, input_shape=(32, 32, 3))
     assert trainable_params(model) == CIFAR_OPTION_A[depth]
 
 
