@@ -139,3 +139,14 @@ def test_layer_names_and_no_conv_bias_before_batchnorm(kwargs):
         if isinstance(layer, keras.layers.BatchNormalization):
             before = layer.input._keras_history.operation
             assert not (isinstance(before, keras.layers.Conv2D) and before.use_bias), before.name
+
+
+def test_input_tensor_and_variable_input_size(rng):
+    inputs = keras.Input((40, 40, 3), name="image")
+    model = kr.ResNet18(input_tensor=inputs, include_top=False, pooling="max")
+    assert model.inputs[0] is inputs and model.output_shape == (None, 512)
+    backbone = kr.ResNet50(include_top=False)  # (None, None, 3) by default
+    assert backbone.input_shape == (None, None, None, 3)
+    for size in (64, 97):
+        out = backbone(rng.uniform(size=(1, size, size, 3)).astype("float32"))
+        assert tuple(out.shape) == (1, -(-size // 32), -(-size // 32), 2048)
