@@ -1,12 +1,28 @@
 """The `resnet` command. Each subcommand is a thin layer over the Python API.
 
 Kept apart from `keras_resnet` so that arguments are checked before Keras and
-TensorFlow are imported (about 5 s). User errors print one line and exit 2.
+TensorFlow are imported (about 5 s). User errors print one line and exit 2;
+failures print one line and exit 1.
 """
 
 import argparse
+import json
 import os
 import sys
+import time
+
+# The named constructors of keras_resnet.list_models(), known without importing
+# Keras (a test keeps the two equal).
+MODEL_NAMES = (
+    "ResNet18", "ResNet34", "ResNet50", "ResNet101", "ResNet152", "ResNet200",
+    "ResNet20", "ResNet32", "ResNet44", "ResNet56", "ResNet110", "ResNet1202",
+    "WideResNet50_2", "WideResNet101_2", "ResNeXt50_32x4d", "ResNeXt101_32x8d",
+    "WRN16_8", "WRN28_10", "WRN40_4",
+)
+
+
+class UserError(ValueError):
+    """A mistake in the command line."""
 
 
 def _shape(text):
@@ -17,17 +33,61 @@ def _shape(text):
             f"{text!r} is not a shape; write it as H,W,C, e.g. 28,28,1") from None
 
 
+def _setting(text):
+    """KEY=VALUE with a TOML value (numbers, true/false, "strings", [lists])."""
+    from training.recipe import tomllib
+
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE")
+    try:
+        parsed = tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value  # a bare word is a string
+    return key.strip(), parsed
+
+
 def _parser():
     parser = argparse.ArgumentParser(prog="resnet", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
+
     models = sub.add_parser("models", help="list the named models")
     models.add_argument("--table", action="store_true",
                         help="build each one and print parameters and MACs (about a minute)")
+
     summary = sub.add_parser("summary", help="build one model and print its summary")
     summary.add_argument("name", help="a name from `resnet models`, e.g. ResNet50")
     summary.add_argument("--input-shape", type=_shape, default=None, help="H,W,C")
     summary.add_argument("--classes", type=int, default=1000)
     summary.add_argument("--variant", default=None)
+
+    train = sub.add_parser(
+        "train", help="train a model with a recipe through model.fit",
+        description="Train a ResNet with a named recipe (training/recipes/*.toml). "
+                    "Example: resnet train --recipe fashion_mnist --epochs 5. "
+                    "Resume a stopped run with: resnet train --resume RUN_DIR.")
+    train.add_argument("--recipe", default=None,
+                       help="recipe name or .toml path (default: fashion_mnist)")
+    train.add_argument("--model", choices=MODEL_NAMES, metavar="MODEL",
+                       help="override the recipe's model, e.g. ResNet56")
+    schedule = train.add_mutually_exclusive_group()
+    schedule.add_argument("--epochs", type=int, help="train for this many epochs")
+    schedule.add_argument("--steps", type=int, help="train for this many optimizer steps")
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--seed", type=int)
+    train.add_argument("--data-dir", help="directory holding the dataset's files")
+    train.add_argument("--set", type=_setting, action="append", default=[],
+                       metavar="KEY=VALUE", help="override any recipe setting (repeatable)")
+    train.add_argument("--output", help="run directory (default: runs/<recipe>-<time>)")
+    train.add_argument("--overwrite", action="store_true",
+                       help="replace a run already in --output")
+    train.add_argument("--resume", metavar="RUN_DIR",
+                       help="continue a stopped run with its own recipe")
+    train.add_argument("--quiet", action="store_true", help="one line per epoch")
+
+    evaluate = sub.add_parser("evaluate", help="evaluate a run's best checkpoint")
+    evaluate.add_argument("run_dir", help="a run directory written by `resnet train`")
+    evaluate.add_argument("--split", choices=("test", "validation"), default="test")
     return parser
 
 
@@ -37,17 +97,14 @@ def _models(args):
 
         print(model_table())
     else:
-        import keras_resnet
-
-        print("\n".join(keras_resnet.list_models()))
+        print("\n".join(MODEL_NAMES))
 
 
 def _summary(args):
+    if args.name not in MODEL_NAMES:
+        raise UserError(f"name={args.name!r} is not valid; allowed: " + ", ".join(MODEL_NAMES))
     import keras_resnet
 
-    if args.name not in keras_resnet.list_models():
-        raise ValueError(f"name={args.name!r} is not valid; allowed: "
-                         + ", ".join(keras_resnet.list_models()))
     kwargs = {"classes": args.classes}
     if args.input_shape:
         kwargs["input_shape"] = args.input_shape
@@ -59,14 +116,88 @@ def _summary(args):
         print(f"MACs per image: {keras_resnet.count_macs(model):,}")
 
 
+def _train(args):
+    from training.recipe import load_recipe, make_recipe
+    from training.run_dir import RunDir
+
+    if args.resume:
+        given = [flag for flag, value in (("--recipe", args.recipe), ("--model", args.model),
+                 ("--epochs", args.epochs), ("--steps", args.steps),
+                 ("--batch-size", args.batch_size), ("--seed", args.seed),
+                 ("--set", args.set), ("--output", args.output)) if value]
+        if given:
+            raise UserError(f"{given[0]} is not valid with --resume: a resumed run "
+                            "keeps its own recipe")
+        run = RunDir(args.resume)
+        run.check(resume=True, overwrite=False)
+        with open(run.file("config.json")) as f:
+            settings = json.load(f)["recipe"]
+        if args.data_dir:
+            settings["data_dir"] = args.data_dir
+        recipe = make_recipe(settings)
+        output = args.resume
+    else:
+        overrides = dict(args.set)
+        for key, value in (("model", args.model), ("batch_size", args.batch_size),
+                           ("seed", args.seed), ("data_dir", args.data_dir)):
+            if value is not None:
+                overrides[key] = value
+        if args.epochs is not None:
+            overrides.update(epochs=args.epochs, steps=0)
+        if args.steps is not None:
+            overrides.update(steps=args.steps, epochs=0)
+        name = args.recipe or "fashion_mnist"
+        recipe = load_recipe(name, overrides)
+        if recipe.model not in MODEL_NAMES:
+            raise UserError(f"model={recipe.model!r} is not valid; allowed: "
+                            + ", ".join(MODEL_NAMES))
+        stem = os.path.splitext(os.path.basename(name))[0]
+        output = args.output or os.path.join("runs", f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}")
+        RunDir(output).check(resume=False, overwrite=args.overwrite)
+    from training.fit import train
+
+    summary = train(recipe, output, resume=bool(args.resume), overwrite=args.overwrite,
+                    verbose=2 if args.quiet else "auto")
+    print(f"best validation accuracy {summary['best_validation_accuracy']:.4f} "
+          f"(epoch {summary['best_epoch']}); test accuracy "
+          f"{summary['test']['accuracy']:.4f} on {summary['test']['images']} images; "
+          f"run directory: {summary['run_dir']}")
+
+
+def _evaluate(args):
+    from training.run_dir import RunDir
+
+    run = RunDir(args.run_dir)
+    if not os.path.isfile(run.best) or not os.path.isfile(run.file("config.json")):
+        raise UserError(f"run_dir={args.run_dir!r} is not valid; allowed: a run directory "
+                        "with config.json and checkpoints/best.keras")
+    from training.evaluate import evaluate_run
+
+    result = evaluate_run(run, args.split)
+    print(f"{args.split} accuracy {result['accuracy']:.4f} on {result['images']} images; "
+          f"report: {result['report']}")
+
+
+COMMANDS = {"models": _models, "summary": _summary, "train": _train, "evaluate": _evaluate}
+
+
 def main(argv=None):
     args = _parser().parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads
     try:
-        {"models": _models, "summary": _summary}[args.command](args)
-    except ValueError as error:
+        COMMANDS[args.command](args)
+    except (ValueError, FileNotFoundError) as error:
         print(f"resnet: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("resnet: interrupted; a training run continues from its last completed "
+              "epoch with: resnet train --resume RUN_DIR", file=sys.stderr)
+        return 130
+    except Exception as error:  # a failure, not a user error: one line, exit 1
+        if os.environ.get("RESNET_DEBUG"):
+            raise
+        print(f"resnet: failed: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -1,0 +1,140 @@
+"""Image preprocessing: the one evaluation function, and seeded train augmentation.
+
+Images travel as float32 pixels in 0..255 with the model's channel count;
+normalisation happens inside the model (its "preprocess" layer), so an
+exported model takes raw pixels too. Every random choice here is a stateless
+op whose seed is a function of the run seed and the image's position in the
+training stream, so a resumed run sees exactly the augmentations it would have.
+"""
+
+import tensorflow as tf
+
+STYLES = ("cifar", "imagenet")
+CROP_FRACTION = 0.875  # ImageNet evaluation: resize to size/0.875, centre crop
+
+
+def to_channels(image, channels):
+    """Grey, RGB or RGBA (alpha composited onto black) → `channels` (1 or 3)."""
+    image = tf.cast(image, tf.float32)
+    have = image.shape[-1]
+    if have == 4:
+        image = image[..., :3] * (image[..., 3:] / 255.0)
+        have = 3
+    if have == channels:
+        return image
+    if channels == 1:
+        return tf.image.rgb_to_grayscale(image)
+    return tf.image.grayscale_to_rgb(image)
+
+
+def preprocess_for_eval(image, size, channels, style="cifar"):
+    """The evaluation preprocessing: channels, then resize ("cifar": straight to
+    `size`; "imagenet": shorter side to size/0.875, then a centre crop), float32
+    in 0..255. Training evaluation, int8 calibration and the edge predictor use it."""
+    image = to_channels(image, channels)
+    height, width = size
+    if style == "imagenet":
+        shape = tf.cast(tf.shape(image)[:2], tf.float32)
+        scale = tf.cast(max(height, width), tf.float32) / CROP_FRACTION / tf.reduce_min(shape)
+        resized = tf.cast(tf.round(shape * scale), tf.int32)
+        image = tf.image.resize(image, resized, method="bilinear", antialias=True)
+        return tf.image.resize_with_crop_or_pad(image, height, width)
+    if image.shape[0] != height or image.shape[1] != width:
+        image = tf.image.resize(image, (height, width), method="bilinear", antialias=True)
+    return image
+
+
+def augment_for_train(image, seed, size, channels, style="cifar", pad=4, erase=0.0):
+    """Train-time augmentation of one image with a stateless `seed` (shape [2]).
+
+    "cifar": pad `pad` pixels of zeros, random crop back, random flip.
+    "imagenet": random resized crop (area 8-100%, aspect 3/4-4/3), random flip.
+    `erase`: probability of random erasing (a rectangle of noise).
+    """
+    seeds = tf.random.experimental.stateless_split(seed, num=4)
+    height, width = size
+    if style == "imagenet":
+        image = to_channels(image, channels)
+        begin, extent, _ = tf.image.stateless_sample_distorted_bounding_box(
+            tf.shape(image), tf.zeros([1, 0, 4]), seed=seeds[0], area_range=(0.08, 1.0),
+            aspect_ratio_range=(3 / 4, 4 / 3), max_attempts=10,
+            use_image_if_no_bounding_boxes=True)
+        image = tf.slice(image, begin, extent)
+        image = tf.image.resize(image, (height, width), method="bilinear", antialias=True)
+    else:
+        image = preprocess_for_eval(image, size, channels)
+        image = tf.pad(image, [[pad, pad], [pad, pad], [0, 0]])
+        image = tf.image.stateless_random_crop(image, (height, width, channels), seed=seeds[0])
+    image = tf.image.stateless_random_flip_left_right(image, seed=seeds[1])
+    if erase > 0:
+        image = random_erase(image, seeds[2], erase)
+    return image
+
+
+def random_erase(image, seed, probability, area=(0.02, 0.25)):
+    """Random erasing (Zhong et al. 2017): with `probability`, a rectangle of
+    `area` × the image is replaced by uniform noise in 0..255."""
+    seeds = tf.random.experimental.stateless_split(seed, num=4)
+    shape = tf.shape(image)
+    h, w = shape[0], shape[1]
+    fraction = tf.random.stateless_uniform([], seeds[0], area[0], area[1])
+    aspect = tf.exp(tf.random.stateless_uniform([], seeds[1], -1.0, 1.0))
+    pixels = fraction * tf.cast(h * w, tf.float32)
+    eh = tf.clip_by_value(tf.cast(tf.sqrt(pixels * aspect), tf.int32), 1, h)
+    ew = tf.clip_by_value(tf.cast(tf.sqrt(pixels / aspect), tf.int32), 1, w)
+    corner = tf.random.stateless_uniform([2], seeds[2], 0.0, 1.0)
+    top = tf.cast(corner[0] * tf.cast(h - eh + 1, tf.float32), tf.int32)
+    left = tf.cast(corner[1] * tf.cast(w - ew + 1, tf.float32), tf.int32)
+    rows = tf.range(h)[:, None]
+    cols = tf.range(w)[None, :]
+    inside = (rows >= top) & (rows < top + eh) & (cols >= left) & (cols < left + ew)
+    noise = tf.random.stateless_uniform(tf.shape(image), seeds[3], 0.0, 255.0)
+    apply = tf.random.stateless_uniform([], seeds[3], 0.0, 1.0) < probability
+    mask = tf.logical_and(inside, apply)[..., None]
+    return tf.where(mask, noise, image)
+
+
+def mix_batch(images, labels, seed, mixup=0.0, cutmix=0.0):
+    """Mixup (Zhang et al. 2018) or CutMix (Yun et al. 2019) on one batch with
+    one-hot `labels`. `mixup` and `cutmix` are the Beta distributions' alphas
+    (0 turns one off); with both on, each batch picks one at random."""
+    if mixup <= 0 and cutmix <= 0:
+        return images, labels
+    seeds = tf.random.experimental.stateless_split(seed, num=4)
+    if mixup > 0 and cutmix > 0:
+        use_cutmix = tf.random.stateless_uniform([], seeds[0]) < 0.5
+    else:
+        use_cutmix = tf.constant(cutmix > 0)
+    lam = _beta(seeds[1], tf.where(use_cutmix, float(cutmix), float(mixup)))
+    order = tf.random.experimental.stateless_shuffle(tf.range(tf.shape(images)[0]), seeds[2])
+    other_images, other_labels = tf.gather(images, order), tf.gather(labels, order)
+    box, box_lam = _cut_box(tf.shape(images), lam, seeds[3])
+    lam = tf.where(use_cutmix, box_lam, lam)
+    mixed = tf.where(use_cutmix, tf.where(box, other_images, images),
+                     lam * images + (1 - lam) * other_images)
+    return mixed, lam * labels + (1 - lam) * other_labels
+
+
+def _cut_box(shape, lam, seed):
+    """A box of about (1 - lam) of the image area at a random centre, as a
+    broadcastable mask, and the fraction of the image it leaves."""
+    h, w = shape[1], shape[2]
+    side = tf.sqrt(1.0 - lam)
+    ch = tf.cast(side * tf.cast(h, tf.float32), tf.int32)
+    cw = tf.cast(side * tf.cast(w, tf.float32), tf.int32)
+    centre = tf.random.stateless_uniform([2], seed, 0.0, 1.0)
+    cy = tf.cast(centre[0] * tf.cast(h, tf.float32), tf.int32)
+    cx = tf.cast(centre[1] * tf.cast(w, tf.float32), tf.int32)
+    y0, y1 = tf.maximum(cy - ch // 2, 0), tf.minimum(cy + ch // 2, h)
+    x0, x1 = tf.maximum(cx - cw // 2, 0), tf.minimum(cx + cw // 2, w)
+    rows, cols = tf.range(h)[:, None], tf.range(w)[None, :]
+    box = ((rows >= y0) & (rows < y1) & (cols >= x0) & (cols < x1))[None, :, :, None]
+    kept = 1.0 - tf.cast((y1 - y0) * (x1 - x0), tf.float32) / tf.cast(h * w, tf.float32)
+    return box, kept
+
+
+def _beta(seed, alpha):
+    seeds = tf.random.experimental.stateless_split(seed, num=2)
+    a = tf.random.stateless_gamma([], seeds[0], alpha)
+    b = tf.random.stateless_gamma([], seeds[1], alpha)
+    return a / (a + b)

@@ -1,0 +1,75 @@
+"""Callbacks of a training run: epoch checkpoints with resume state, a clean
+stop on a NaN loss, and training throughput."""
+
+import math
+import os
+import time
+
+import keras
+
+
+class RunCheckpoint(keras.callbacks.Callback):
+    """At each epoch end: saves the latest checkpoint, the best one on
+    validation accuracy, then state.json naming them (in that order, each
+    atomically, so state.json always names complete files). On a NaN or
+    infinite loss it stops training and saves nothing more."""
+
+    def __init__(self, run_dir, state, steps_per_epoch, monitor="val_accuracy"):
+        super().__init__()
+        self.run_dir = run_dir
+        self.state = state
+        self.steps_per_epoch = steps_per_epoch
+        self.monitor = monitor
+        self.failure = None
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.failure = (f"the loss became {float(loss)} at epoch {self._epoch + 1}, "
+                            f"step {batch + 1}")
+            self.model.stop_training = True
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.failure:
+            return
+        logs = {k: float(v) for k, v in (logs or {}).items()}
+        name = f"epoch-{epoch + 1:04d}.keras"
+        self.run_dir.save_model(self.model, name)
+        score = logs.get(self.monitor, -math.inf)
+        if score > self.state.get("best_score", -math.inf):
+            self.run_dir.save_model(self.model, "best.keras")
+            self.state.update(best_score=score, best_epoch=epoch + 1)
+        previous = self.state.get("checkpoint")
+        self.state.update(epoch=epoch + 1, step=(epoch + 1) * self.steps_per_epoch,
+                          checkpoint=name, monitor=self.monitor)
+        self.state.setdefault("history", []).append({"epoch": epoch + 1, **logs})
+        self.run_dir.write_json("state.json", self.state)
+        if previous and previous != name:
+            old = os.path.join(self.run_dir.checkpoints, previous)
+            if os.path.exists(old):
+                os.remove(old)
+
+
+class Throughput(keras.callbacks.Callback):
+    """Seconds spent on training batches (validation excluded), per epoch."""
+
+    def __init__(self):
+        super().__init__()
+        self.seconds = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_test_begin(self, logs=None):
+        self._stop()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._stop()  # no validation this epoch
+
+    def _stop(self):
+        if self._start is not None:
+            self.seconds.append(time.perf_counter() - self._start)
+            self._start = None

@@ -1,0 +1,149 @@
+"""`train(recipe, run_dir)`: a recipe through `model.fit`, with resume and a report."""
+
+import dataclasses
+import math
+import platform
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+import keras_resnet
+from training import hardware, report
+from training.callbacks import RunCheckpoint, Throughput
+from training.data import load_splits
+from training.pipeline import Augmentation, eval_dataset, train_stream
+from training.run_dir import RunDir
+from training.schedules import WarmupSchedule
+
+NO_DECAY = ["gamma", "beta", "bias"]  # BatchNorm parameters and biases
+
+
+class TrainingFailed(RuntimeError):
+    """Training stopped on a failure (not a user error), e.g. a NaN loss."""
+
+
+def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1):
+    """Trains `recipe` into `output_dir`; returns the run's summary dict."""
+    run = RunDir(output_dir)
+    run.prepare(resume, overwrite)
+    keras.utils.set_random_seed(recipe.seed)
+    if recipe.deterministic:
+        tf.config.experimental.enable_op_determinism()
+    splits = load_splits(recipe)
+    n_train = len(splits.train[0])
+    if recipe.batch_size > n_train:
+        raise ValueError(f"batch_size={recipe.batch_size} is not valid; allowed: at most "
+                         f"the {n_train} training images")
+    steps_per_epoch = recipe.steps_per_epoch or n_train // recipe.batch_size
+    wanted = recipe.steps or recipe.epochs * (n_train // recipe.batch_size)
+    epochs = math.ceil(wanted / steps_per_epoch)
+    total_steps = epochs * steps_per_epoch
+    device = hardware.resolve(recipe.precision, recipe.jit_compile)
+    size, channels = splits.image_shape[:2], splits.image_shape[2]
+    num_classes = len(splits.class_names)
+
+    if resume:
+        state = run.read_state()
+        model = keras.saving.load_model(f"{run.checkpoints}/{state['checkpoint']}")
+        _compile(model, recipe, device, model.optimizer)
+        initial_epoch = state["epoch"]
+    else:
+        state = {}
+        config = {"recipe": dataclasses.asdict(recipe), "device": device,
+                  "epochs": epochs, "steps_per_epoch": steps_per_epoch,
+                  "total_steps": total_steps, "versions": versions()}
+        run.write_json("config.json", config)
+        keras.config.set_dtype_policy(device["precision"])
+        try:
+            model = getattr(keras_resnet, recipe.model)(
+                input_shape=(*size, channels), classes=num_classes,
+                preprocessing="unit", zero_init_residual=recipe.zero_init_residual,
+                **recipe.model_options)
+        finally:
+            keras.config.set_dtype_policy("float32")
+        _compile(model, recipe, device, _optimizer(recipe, total_steps, steps_per_epoch))
+        initial_epoch = 0
+
+    augmentation = Augmentation(recipe.augment if recipe.augment != "none" else "cifar",
+                                recipe.pad if recipe.augment != "none" else 0,
+                                recipe.erase, recipe.mixup, recipe.cutmix)
+    train_ds = train_stream(
+        *splits.train, num_classes, batch_size=recipe.batch_size, seed=recipe.seed,
+        start_step=initial_epoch * steps_per_epoch, total_steps=total_steps, size=size,
+        channels=channels, augmentation=augmentation, deterministic=recipe.deterministic)
+    val_ds = eval_dataset(*splits.validation, num_classes, batch_size=256, size=size,
+                          channels=channels) if len(splits.validation[0]) else None
+    checkpoint = RunCheckpoint(run, state, steps_per_epoch,
+                               monitor="val_accuracy" if val_ds else "accuracy")
+    throughput = Throughput()
+    callbacks = [checkpoint, throughput,
+                 keras.callbacks.CSVLogger(run.file("log.csv"), append=resume),
+                 keras.callbacks.TensorBoard(run.file("tensorboard"), write_graph=False)]
+    if recipe.ema:
+        callbacks.insert(0, keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
+    start = time.time()
+    model.fit(train_ds, epochs=epochs, steps_per_epoch=steps_per_epoch,
+              initial_epoch=initial_epoch, validation_data=val_ds,
+              callbacks=callbacks, verbose=verbose, shuffle=False)
+    if checkpoint.failure:
+        last = state.get("checkpoint")
+        raise TrainingFailed(f"training stopped: {checkpoint.failure}; the last good "
+                             f"checkpoint is {last or 'none (no epoch completed)'}")
+
+    best = keras.saving.load_model(run.best)
+    test_ds = eval_dataset(*splits.test, num_classes, batch_size=256, size=size,
+                           channels=channels)
+    evaluation = report.evaluate(best, test_ds, splits.test[1], splits.class_names)
+    trained_images = recipe.batch_size * steps_per_epoch * len(throughput.seconds)
+    summary = {
+        "run_dir": run.path,
+        "recipe": dataclasses.asdict(recipe),
+        "device": device,
+        "versions": versions(),
+        "epochs": epochs, "steps_per_epoch": steps_per_epoch, "total_steps": total_steps,
+        "optimizer_steps": int(model.optimizer.iterations.numpy()),
+        "final_learning_rate": float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)),
+        "best_epoch": state.get("best_epoch"),
+        "best_validation_accuracy": state.get("best_score"),
+        "test": evaluation,
+        "history": state.get("history", []),
+        "wall_seconds_this_session": time.time() - start,
+        "train_images_per_second": trained_images / max(sum(throughput.seconds), 1e-9),
+    }
+    run.write_json("summary.json", summary)
+    report.plot_curves(state.get("history", []), run.file("curves.png"))
+    report.plot_confusion(evaluation["confusion_matrix"], splits.class_names,
+                          run.file("confusion.png"))
+    return summary
+
+
+def _optimizer(recipe, total_steps, steps_per_epoch):
+    schedule = WarmupSchedule(recipe.learning_rate, total_steps,
+                              round(recipe.warmup_epochs * steps_per_epoch),
+                              recipe.schedule, recipe.milestones, recipe.decay_factor)
+    common = dict(learning_rate=schedule, weight_decay=recipe.weight_decay or None,
+                  clipnorm=recipe.clipnorm or None, use_ema=recipe.ema > 0,
+                  ema_momentum=recipe.ema or 0.99)
+    if recipe.optimizer == "adamw":
+        return keras.optimizers.AdamW(**common)
+    return keras.optimizers.SGD(momentum=recipe.momentum, nesterov=recipe.nesterov, **common)
+
+
+def _compile(model, recipe, device, optimizer):
+    # Not part of the optimizer's saved config: set again after a reload.
+    optimizer.exclude_from_weight_decay(var_names=NO_DECAY)
+    model.compile(
+        optimizer=optimizer,
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing),
+        metrics=["accuracy"],
+        jit_compile=device["jit_compile"],
+        steps_per_execution=recipe.steps_per_execution,
+    )
+
+
+def versions():
+    return {"python": platform.python_version(), "tensorflow": tf.__version__,
+            "keras": keras.__version__, "numpy": np.__version__,
+            "keras_resnet": keras_resnet.__version__, "platform": platform.platform()}

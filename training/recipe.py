@@ -1,0 +1,125 @@
+"""Named training recipes (TOML files in training/recipes/) and their overrides.
+
+A recipe is a flat table of settings; `load_recipe` merges overrides into it
+and checks every value, so that a bad argument fails before TensorFlow loads.
+A schedule is a number of epochs or of steps, never wall-clock time.
+"""
+
+import dataclasses
+import os
+import sys
+from dataclasses import dataclass, field
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+RECIPE_DIR = os.path.join(os.path.dirname(__file__), "recipes")
+
+
+@dataclass
+class Recipe:
+    description: str = ""
+    model: str = "ResNet20"
+    model_options: dict = field(default_factory=dict)  # extra builder arguments
+    dataset: str = "fashion_mnist"  # "fashion_mnist" (more sources to come)
+    data_dir: str = ""
+    validation_size: int = 5000
+    split_seed: int = 0
+    train_limit: int = 0  # use only this many training images (0: all)
+    test_limit: int = 0
+    epochs: int = 0  # set epochs or steps
+    steps: int = 0
+    steps_per_epoch: int = 0  # 0: one pass over the training images
+    batch_size: int = 128
+    optimizer: str = "sgd"  # "sgd" (Nesterov momentum) or "adamw"
+    learning_rate: float = 0.1
+    momentum: float = 0.9
+    nesterov: bool = True
+    weight_decay: float = 5e-4  # not applied to BatchNorm parameters or biases
+    schedule: str = "cosine"  # "cosine" or "multistep"
+    warmup_epochs: float = 0.0
+    milestones: list = field(default_factory=lambda: [0.5, 0.75])  # multistep, fractions
+    decay_factor: float = 0.1  # multistep
+    label_smoothing: float = 0.0
+    ema: float = 0.0  # momentum of an EMA of the weights (0: off)
+    zero_init_residual: bool = False
+    clipnorm: float = 0.0
+    augment: str = "cifar"  # "cifar", "imagenet" or "none"
+    pad: int = 4
+    erase: float = 0.0
+    mixup: float = 0.0
+    cutmix: float = 0.0
+    seed: int = 0
+    deterministic: bool = False
+    precision: str = "auto"  # "auto", "float32", "mixed_float16", "mixed_bfloat16"
+    jit_compile: str = "auto"  # "auto", "on", "off"
+    steps_per_execution: int = 1
+
+
+CHOICES = {
+    "optimizer": ("sgd", "adamw"),
+    "schedule": ("cosine", "multistep"),
+    "augment": ("cifar", "imagenet", "none"),
+    "precision": ("auto", "float32", "mixed_float16", "mixed_bfloat16"),
+    "jit_compile": ("auto", "on", "off"),
+    "dataset": ("fashion_mnist",),
+}
+POSITIVE = ("batch_size", "learning_rate", "steps_per_execution")
+NON_NEGATIVE = ("epochs", "steps", "steps_per_epoch", "validation_size", "train_limit",
+                "test_limit", "weight_decay", "warmup_epochs", "label_smoothing", "ema",
+                "clipnorm", "pad", "erase", "mixup", "cutmix", "momentum")
+
+
+def recipe_names():
+    return sorted(f[:-5] for f in os.listdir(RECIPE_DIR) if f.endswith(".toml"))
+
+
+def load_recipe(name_or_path, overrides=None):
+    """The Recipe of a name in training/recipes/ or a .toml path, with
+    `overrides` (a dict) applied; raises ValueError naming a bad setting."""
+    path = name_or_path if name_or_path.endswith(".toml") else os.path.join(
+        RECIPE_DIR, f"{name_or_path}.toml")
+    if not os.path.isfile(path):
+        raise ValueError(f"recipe={name_or_path!r} is not valid; allowed: "
+                         f"{', '.join(recipe_names())} or the path of a .toml file")
+    with open(path, "rb") as f:
+        try:
+            settings = tomllib.load(f)
+        except tomllib.TOMLDecodeError as error:
+            raise ValueError(f"recipe={path!r} is not valid TOML: {error}") from None
+    settings.update(overrides or {})
+    return make_recipe(settings)
+
+
+def make_recipe(settings):
+    known = {f.name: f for f in dataclasses.fields(Recipe)}
+    for key, value in settings.items():
+        if key not in known:
+            raise ValueError(f"setting {key!r} is not valid; allowed: {', '.join(known)}")
+        default = known[key].default_factory() if known[key].default is dataclasses.MISSING \
+            else known[key].default
+        if isinstance(default, bool) != isinstance(value, bool) or (
+                not isinstance(value, type(default))
+                and not (isinstance(default, float) and isinstance(value, int))):
+            raise ValueError(f"{key}={value!r} is not valid; allowed: a value of type "
+                             f"{type(default).__name__}")
+    recipe = Recipe(**settings)
+    for key, choices in CHOICES.items():
+        if getattr(recipe, key) not in choices:
+            raise ValueError(f"{key}={getattr(recipe, key)!r} is not valid; allowed: "
+                             + ", ".join(repr(c) for c in choices))
+    for key in POSITIVE:
+        if getattr(recipe, key) <= 0:
+            raise ValueError(f"{key}={getattr(recipe, key)!r} is not valid; allowed: > 0")
+    for key in NON_NEGATIVE:
+        if getattr(recipe, key) < 0:
+            raise ValueError(f"{key}={getattr(recipe, key)!r} is not valid; allowed: >= 0")
+    if (recipe.epochs > 0) == (recipe.steps > 0):
+        raise ValueError(f"epochs={recipe.epochs}, steps={recipe.steps} is not valid; "
+                         "allowed: exactly one of them > 0")
+    if not all(0 < m < 1 for m in recipe.milestones):
+        raise ValueError(f"milestones={recipe.milestones!r} is not valid; allowed: "
+                         "fractions of the schedule between 0 and 1")
+    return recipe

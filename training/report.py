@@ -1,0 +1,67 @@
+"""Evaluation figures and plots of a run (accuracy, confusion matrix, curves)."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from training.run_dir import write_atomically  # noqa: E402
+
+
+def evaluate(model, dataset, labels, class_names):
+    """Accuracy, per-class accuracy and confusion matrix (rows: true class)."""
+    predicted = np.argmax(model.predict(dataset, verbose=0), axis=-1)
+    labels = np.asarray(labels)
+    k = len(class_names)
+    confusion = np.zeros((k, k), np.int64)
+    np.add.at(confusion, (labels, predicted), 1)
+    per_class = confusion.diagonal() / np.maximum(confusion.sum(axis=1), 1)
+    return {
+        "images": int(len(labels)),
+        "accuracy": float(np.mean(predicted == labels)),
+        "per_class_accuracy": {name: float(a) for name, a in zip(class_names, per_class)},
+        "confusion_matrix": confusion.tolist(),
+    }
+
+
+def plot_curves(history, path):
+    """Loss and accuracy per epoch, training and validation."""
+    if not history:
+        return
+    epochs = [h["epoch"] for h in history]
+    figure, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, metric in zip(axes, ("loss", "accuracy")):
+        for prefix, style in (("", "--"), ("val_", "-")):
+            values = [h.get(prefix + metric) for h in history]
+            if all(v is not None for v in values):
+                ax.plot(epochs, values, style, label=(prefix or "train_") + metric)
+        ax.set_xlabel("epoch")
+        ax.set_title(metric)
+        ax.legend()
+        ax.grid(alpha=0.3)
+    _save(figure, path)
+
+
+def plot_confusion(confusion, class_names, path):
+    """The confusion matrix as a heat map with counts."""
+    confusion = np.asarray(confusion)
+    k = len(class_names)
+    figure, ax = plt.subplots(figsize=(1 + 0.7 * k, 0.8 + 0.6 * k))
+    ax.imshow(confusion, cmap="Blues")
+    ax.set_xticks(range(k), class_names, rotation=45, ha="right")
+    ax.set_yticks(range(k), class_names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    threshold = confusion.max() / 2
+    for i in range(k):
+        for j in range(k):
+            ax.text(j, i, str(confusion[i, j]), ha="center", va="center", fontsize=7,
+                    color="white" if confusion[i, j] > threshold else "black")
+    _save(figure, path)
+
+
+def _save(figure, path):
+    figure.tight_layout()
+    write_atomically(path, lambda tmp: figure.savefig(tmp, format="png", dpi=110))
+    plt.close(figure)

@@ -1,0 +1,98 @@
+"""A run directory: its layout, atomic writes, and the state that resume reads.
+
+    RUN/config.json      the resolved recipe, device settings, library versions
+    RUN/state.json       epochs done, best validation accuracy, per-epoch logs
+    RUN/checkpoints/     epoch-NNNN.keras (the latest) and best.keras
+    RUN/log.csv, RUN/tensorboard/, RUN/summary.json, RUN/*.png
+
+Every file is written under a temporary name in its directory and renamed,
+so a kill at any moment leaves either the old file or the new one.
+"""
+
+import json
+import os
+import shutil
+import tempfile
+
+
+class RunDir:
+    def __init__(self, path):
+        self.path = os.path.abspath(path)
+        self.checkpoints = os.path.join(self.path, "checkpoints")
+
+    def file(self, name):
+        return os.path.join(self.path, name)
+
+    @property
+    def best(self):
+        return os.path.join(self.checkpoints, "best.keras")
+
+    def holds_run(self):
+        return os.path.exists(self.file("config.json"))
+
+    def check(self, resume, overwrite):
+        """Raises ValueError if the directory does not fit resume/overwrite."""
+        if resume and not os.path.exists(self.file("state.json")):
+            raise ValueError(f"--resume {self.path!r} is not valid; allowed: a run "
+                             "directory with a completed epoch (state.json)")
+        if self.holds_run() and not resume and not overwrite:
+            raise ValueError(f"output directory {self.path!r} holds another run; "
+                             "pass --resume to continue it or --overwrite to replace it")
+
+    def prepare(self, resume, overwrite):
+        """Checks the directory against resume/overwrite and makes it ready."""
+        self.check(resume, overwrite)
+        if self.holds_run() and not resume:
+            shutil.rmtree(self.path)
+        os.makedirs(self.checkpoints, exist_ok=True)
+        for name in os.listdir(self.checkpoints):  # left by a kill mid-write
+            if name.startswith("tmp-"):
+                os.remove(os.path.join(self.checkpoints, name))
+
+    def read_state(self):
+        with open(self.file("state.json")) as f:
+            return json.load(f)
+
+    def write_json(self, name, data):
+        write_atomically(self.file(name), lambda path: _dump_json(path, data))
+
+    def save_model(self, model, name):
+        """Saves `model` (with its optimizer) as checkpoints/NAME atomically."""
+        path = os.path.join(self.checkpoints, name)
+        fd, tmp = tempfile.mkstemp(prefix="tmp-", suffix=".keras", dir=self.checkpoints)
+        os.close(fd)
+        try:
+            model.save(tmp)
+            _make_readable(tmp)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+        return path
+
+
+def write_atomically(path, write):
+    """Calls write(tmp) for a temporary file beside `path`, then renames it."""
+    directory = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
+    os.close(fd)
+    try:
+        write(tmp)
+        _make_readable(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _make_readable(path):
+    """Gives a temporary file (created 0600) the permissions of a normal one."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
+def _dump_json(path, data):
+    with open(path, "w") as f:
+        json.dump(data, f, indent=2, default=str)
+        f.write("\n")
