@@ -9,7 +9,7 @@ DEPS_HASH := $(shell cat pyproject.toml constraints.txt | sha256sum | cut -c1-16
 STAMP := $(VENV)/.installed-$(EXTRAS)-$(DEPS_HASH)
 PYTEST_ARGS ?=
 
-.PHONY: venv test demo clean
+.PHONY: venv data test demo clean
 
 venv: $(STAMP)
 
@@ -20,7 +20,18 @@ $(STAMP):
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-test: venv
+# Fashion-MNIST's four IDX files, from Debian's dataset-fashion-mnist package
+# when no directory holds them yet (needs root or password-less sudo).
+data: venv
+	@if ! $(PY) -c "import sys; from training.fashion_mnist import find_directory; sys.exit(find_directory() is None)"; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO=sudo; \
+	  else echo "Fashion-MNIST is missing: run 'sudo apt-get install dataset-fashion-mnist', then make again" >&2; exit 1; fi; \
+	  echo "Installing Debian's dataset-fashion-mnist package"; \
+	  $$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q dataset-fashion-mnist; \
+	fi
+
+test: venv data
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 demo: venv

@@ -31,3 +31,34 @@ def test_bad_input_shape_is_a_one_line_error(capsys):
 def test_models_lists_the_names(capsys):
     assert main(["models"]) == 0
     assert capsys.readouterr().out.split()[:3] == ["ResNet18", "ResNet34", "ResNet50"]
+
+
+def test_cli_knows_every_model_without_importing_keras():
+    import keras_resnet
+    from resnet_cli import MODEL_NAMES
+
+    assert list(MODEL_NAMES) == keras_resnet.list_models()
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["train", "--epochs", "-2"], "resnet: error: epochs=-2 is not valid; allowed: >= 0"),
+    (["train", "--recipe", "cifar11"], "resnet: error: recipe='cifar11' is not valid; allowed: "),
+    (["train", "--set", "optimizer=adam"],
+     "resnet: error: optimizer='adam' is not valid; allowed: 'sgd', 'adamw'"),
+    (["train", "--set", "lr=0.1"], "resnet: error: setting 'lr' is not valid; allowed: description, model,"),
+    (["train", "--resume", "/nonexistent/run"], "resnet: error: --resume '/nonexistent/run' is not valid"),
+    (["train", "--resume", "/tmp", "--epochs", "3"],
+     "resnet: error: --epochs is not valid with --resume: a resumed run keeps its own recipe"),
+    (["train", "--batch-size", "0"], "resnet: error: batch_size=0 is not valid; allowed: > 0"),
+])
+def test_train_rejects_bad_arguments_at_once(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_train_refuses_to_overwrite_a_run(tmp_path, capsys):
+    (tmp_path / "config.json").write_text("{}")
+    assert main(["train", "--output", str(tmp_path)]) == 2
+    assert "holds another run; pass --resume to continue it or --overwrite" in capsys.readouterr().err
+    assert (tmp_path / "config.json").read_text() == "{}"

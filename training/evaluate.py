@@ -5,6 +5,8 @@ import json
 
 import keras
 
+import keras_resnet  # noqa: F401 (registers the layers that checkpoints hold)
+
 from training import report
 from training.data import load_splits
 from training.pipeline import eval_dataset
@@ -16,7 +18,7 @@ def evaluate_run(run, split="test"):
         recipe = make_recipe(json.load(f)["recipe"])
     splits = load_splits(recipe)
     images, labels = getattr(splits, split)
-    model = keras.saving.load_model(run.best)
+    model = keras.saving.load_model(run.best, compile=False)
     dataset = eval_dataset(images, labels, len(splits.class_names), batch_size=256,
                            size=splits.image_shape[:2], channels=splits.image_shape[2])
     result = report.evaluate(model, dataset, labels, splits.class_names)

@@ -92,7 +92,7 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1):
         raise TrainingFailed(f"training stopped: {checkpoint.failure}; the last good "
                              f"checkpoint is {last or 'none (no epoch completed)'}")
 
-    best = keras.saving.load_model(run.best)
+    best = keras.saving.load_model(run.best, compile=False)
     test_ds = eval_dataset(*splits.test, num_classes, batch_size=256, size=size,
                            channels=channels)
     evaluation = report.evaluate(best, test_ds, splits.test[1], splits.class_names)

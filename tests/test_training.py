@@ -1,0 +1,131 @@
+"""Training on real Fashion-MNIST through model.fit: learning, reports, resume."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import keras
+import numpy as np
+import pytest
+
+import keras_resnet  # noqa: F401 (registers the layers that checkpoints hold)
+from training.recipe import load_recipe
+
+CLI = [sys.executable, "-c", "import sys; from resnet_cli import main; sys.exit(main())"]
+
+
+@pytest.fixture(scope="session")
+def short_run(tmp_path_factory):
+    """ResNet-20 trained for 3 epochs on 4,096 real Fashion-MNIST images."""
+    from training.fit import train
+
+    recipe = load_recipe("fashion_mnist", {
+        "train_limit": 4096, "validation_size": 1000, "test_limit": 2000,
+        "epochs": 3, "warmup_epochs": 0.5})
+    directory = tmp_path_factory.mktemp("short_run")
+    return train(recipe, str(directory), verbose=0)
+
+
+def test_resnet20_learns_fashion_mnist(short_run):
+    # Measured 0.77 on 2,000 test images (chance: 0.10).
+    assert short_run["test"]["accuracy"] > 0.65
+    assert short_run["best_validation_accuracy"] > 0.65
+    losses = [h["loss"] for h in short_run["history"]]
+    assert losses[-1] < losses[0]
+
+
+def test_run_directory_holds_the_report(short_run):
+    run = short_run["run_dir"]
+    for name in ("config.json", "state.json", "summary.json", "log.csv", "curves.png",
+                 "confusion.png", "checkpoints/best.keras", "checkpoints/epoch-0003.keras"):
+        assert os.path.getsize(os.path.join(run, name)) > 0, name
+    with open(os.path.join(run, "summary.json")) as f:
+        summary = json.load(f)
+    assert summary["optimizer_steps"] == 3 * (4096 // 128) == summary["total_steps"]
+    assert [h["epoch"] for h in summary["history"]] == [1, 2, 3]
+    confusion = np.array(summary["test"]["confusion_matrix"])
+    assert confusion.sum() == 2000 and np.trace(confusion) / 2000 == summary["test"]["accuracy"]
+    assert summary["versions"]["keras"] == keras.__version__
+    assert summary["device"]["precision"] == "float32"  # CPU default
+
+
+def _train_command(output, *extra):
+    return CLI + ["train", "--output", str(output), "--quiet",
+                  "--set", "train_limit=1024", "--set", "validation_size=256",
+                  "--set", "test_limit=256", "--set", "deterministic=true",
+                  "--batch-size", "64", "--epochs", "4", "--seed", "7", *extra]
+
+
+def _kill_when(command, condition, timeout=240):
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + timeout
+    while not condition():
+        assert process.poll() is None, process.stderr.read().decode()[-2000:]
+        assert time.time() < deadline, "the condition never came"
+        time.sleep(0.002)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+
+def _state(run):
+    try:
+        with open(os.path.join(run, "state.json")) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+def test_resume_after_sigkill_is_exact(tmp_path):
+    whole, broken = tmp_path / "whole", tmp_path / "broken"
+    subprocess.run(_train_command(whole), check=True, capture_output=True, timeout=300)
+
+    # Killed inside epoch 2, then (resumed) while a checkpoint is being written.
+    _kill_when(_train_command(broken), lambda: _state(broken).get("epoch") == 1)
+    checkpoints = broken / "checkpoints"
+    resume = CLI + ["train", "--resume", str(broken), "--quiet"]
+    _kill_when(resume, lambda: any(n.startswith("tmp-") for n in os.listdir(checkpoints)))
+    state = _state(broken)
+    assert state["epoch"] == 1  # killed before epoch 2's state was written
+    keras.saving.load_model(checkpoints / state["checkpoint"], compile=False)  # whole
+    subprocess.run(resume, check=True, capture_output=True, timeout=300)
+    assert not [n for n in os.listdir(checkpoints) if n.startswith("tmp-")]
+    # One CSV row per epoch end: the first process finished epoch 1, the last
+    # one epochs 2-4; nothing was trained twice from scratch.
+    with open(broken / "log.csv") as f:
+        assert [line.split(",")[0] for line in f.read().split()[1:]] == ["0", "1", "2", "3"]
+
+    summaries = [json.load(open(d / "summary.json")) for d in (whole, broken)]
+    assert summaries[0]["optimizer_steps"] == summaries[1]["optimizer_steps"] == 4 * 16
+    assert summaries[0]["final_learning_rate"] == summaries[1]["final_learning_rate"]
+    assert [h["epoch"] for h in summaries[1]["history"]] == [1, 2, 3, 4]
+    final = [keras.saving.load_model(d / "checkpoints" / "epoch-0004.keras", compile=False)
+             for d in (whole, broken)]
+    for a, b in zip(final[0].weights, final[1].weights):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-5, err_msg=a.path)
+    losses = [[h["loss"] for h in s["history"]] for s in summaries]
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-5)
+
+
+def test_batch_larger_than_the_training_set(tmp_path):
+    from training.fit import train
+
+    recipe = load_recipe("fashion_mnist", {"train_limit": 100, "epochs": 1})
+    with pytest.raises(ValueError, match=r"^batch_size=128 is not valid; allowed: at most "
+                                         r"the 100 training images$"):
+        train(recipe, str(tmp_path / "run"), verbose=0)
+
+
+def test_nan_loss_stops_with_the_last_good_checkpoint(tmp_path):
+    from training.fit import TrainingFailed, train
+
+    recipe = load_recipe("fashion_mnist", {
+        "train_limit": 512, "validation_size": 128, "batch_size": 64, "epochs": 3,
+        "learning_rate": 1e30, "warmup_epochs": 1.0, "weight_decay": 0.0})
+    with pytest.raises(TrainingFailed, match=r"^training stopped: the loss became (nan|inf) "
+                                             r"at epoch \d, step \d+; the last good checkpoint is "):
+        train(recipe, str(tmp_path / "run"), verbose=0)
+    state = _state(tmp_path / "run")
+    assert all(np.isfinite(h["loss"]) for h in state.get("history", []))
