@@ -27,18 +27,28 @@ def to_channels(image, channels):
     return tf.image.grayscale_to_rgb(image)
 
 
+def resize_shorter_and_crop(image, shorter, crop):
+    """Resize (bilinear, antialiased) so the shorter side is `shorter`, then
+    take the centre `crop` (an int or (height, width))."""
+    height, width = (crop, crop) if isinstance(crop, int) else crop
+    image = tf.cast(image, tf.float32)
+    shape = tf.cast(tf.shape(image)[:2], tf.float32)
+    scale = tf.cast(shorter, tf.float32) / tf.reduce_min(shape)
+    resized = tf.maximum(tf.cast(tf.round(shape * scale), tf.int32), [height, width])
+    image = tf.image.resize(image, resized, method="bilinear", antialias=True)
+    return tf.image.resize_with_crop_or_pad(image, height, width)
+
+
 def preprocess_for_eval(image, size, channels, style="cifar"):
     """The evaluation preprocessing: channels, then resize ("cifar": straight to
-    `size`; "imagenet": shorter side to size/0.875, then a centre crop), float32
-    in 0..255. Training evaluation, int8 calibration and the edge predictor use it."""
+    `size`; "imagenet": shorter side to max(size)/0.875, then a centre crop),
+    float32 in 0..255. Training evaluation, int8 calibration and the edge
+    predictor use it."""
     image = to_channels(image, channels)
     height, width = size
     if style == "imagenet":
-        shape = tf.cast(tf.shape(image)[:2], tf.float32)
-        scale = tf.cast(max(height, width), tf.float32) / CROP_FRACTION / tf.reduce_min(shape)
-        resized = tf.cast(tf.round(shape * scale), tf.int32)
-        image = tf.image.resize(image, resized, method="bilinear", antialias=True)
-        return tf.image.resize_with_crop_or_pad(image, height, width)
+        return resize_shorter_and_crop(image, round(max(height, width) / CROP_FRACTION),
+                                       (height, width))
     if image.shape[0] != height or image.shape[1] != width:
         image = tf.image.resize(image, (height, width), method="bilinear", antialias=True)
     return image

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from keras_resnet.preprocessing import FASHION_MNIST_CLASSES
-from training import fashion_mnist
+from training import fashion_mnist, image_folder
+from training.augment import CROP_FRACTION
+from training.pipeline import eval_dataset
 
 
 @dataclass
@@ -15,23 +17,52 @@ class Splits:
     validation: tuple
     test: tuple
     class_names: tuple
-
-    @property
-    def image_shape(self):
-        return tuple(self.train[0].shape[1:])
+    size: tuple  # the model's input (height, width)
+    channels: int
+    skipped: tuple = ()  # unreadable files left out
 
 
 def load_splits(recipe):
     """The recipe's dataset, split and (for quick runs) limited."""
-    (x, y), test = fashion_mnist.load(recipe.data_dir or None)
-    class_names = FASHION_MNIST_CLASSES
-    if recipe.validation_size >= len(x):
-        raise ValueError(f"validation_size={recipe.validation_size} is not valid; "
-                         f"allowed: fewer than the {len(x)} training images")
-    order = np.random.default_rng(recipe.split_seed).permutation(len(x))
-    val, train = order[:recipe.validation_size], order[recipe.validation_size:]
+    rng = np.random.default_rng(recipe.split_seed)
+    if recipe.dataset == "folder":
+        size = recipe.image_size or 224
+        channels = recipe.channels or 3
+        store = round(size / CROP_FRACTION) if recipe.augment == "imagenet" else size
+        x, y, class_names, skipped = image_folder.load(recipe.data_dir, store, channels)
+        order = rng.permutation(len(x))
+        n_test = _count(recipe.test_size, len(x), "test_size")
+        test = (x[order[:n_test]], y[order[:n_test]])
+        x, y = x[order[n_test:]], y[order[n_test:]]
+    else:
+        (x, y), test = fashion_mnist.load(recipe.data_dir or None)
+        class_names, skipped = FASHION_MNIST_CLASSES, ()
+        size = (recipe.image_size or 28,) * 2
+        channels = recipe.channels or 1
+    size = size if isinstance(size, tuple) else (size, size)
+    n_val = _count(recipe.validation_size, len(x), "validation_size")
+    order = rng.permutation(len(x))
+    val, train = order[:n_val], order[n_val:]
     if recipe.train_limit:
         train = train[:recipe.train_limit]
     if recipe.test_limit:
         test = (test[0][:recipe.test_limit], test[1][:recipe.test_limit])
-    return Splits((x[train], y[train]), (x[val], y[val]), test, class_names)
+    return Splits((x[train], y[train]), (x[val], y[val]), test, tuple(class_names),
+                  size, channels, tuple(skipped))
+
+
+def eval_split(splits, which, recipe, batch_size=256):
+    """The "train", "validation" or "test" split through the evaluation preprocessing."""
+    images, labels = getattr(splits, which)
+    return eval_dataset(images, labels, len(splits.class_names), batch_size=batch_size,
+                        size=splits.size, channels=splits.channels,
+                        style="imagenet" if recipe.augment == "imagenet" else "cifar")
+
+
+def _count(size, total, name):
+    """A split size given as a count or (below 1) a fraction of `total`."""
+    count = round(size * total) if size < 1 else int(size)
+    if count >= total:
+        raise ValueError(f"{name}={size} is not valid; allowed: fewer than the {total} "
+                         "images available (or a fraction below 1)")
+    return count

@@ -12,8 +12,8 @@ import tensorflow as tf
 import keras_resnet
 from training import hardware, report
 from training.callbacks import RunCheckpoint, Throughput
-from training.data import load_splits
-from training.pipeline import Augmentation, eval_dataset, train_stream
+from training.data import eval_split, load_splits
+from training.pipeline import Augmentation, train_stream
 from training.run_dir import RunDir
 from training.schedules import WarmupSchedule
 
@@ -27,10 +27,7 @@ class TrainingFailed(RuntimeError):
 def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1):
     """Trains `recipe` into `output_dir`; returns the run's summary dict."""
     run = RunDir(output_dir)
-    run.prepare(resume, overwrite)
-    keras.utils.set_random_seed(recipe.seed)
-    if recipe.deterministic:
-        tf.config.experimental.enable_op_determinism()
+    run.check(resume, overwrite)
     splits = load_splits(recipe)
     n_train = len(splits.train[0])
     if recipe.batch_size > n_train:
@@ -40,8 +37,12 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1):
     wanted = recipe.steps or recipe.epochs * (n_train // recipe.batch_size)
     epochs = math.ceil(wanted / steps_per_epoch)
     total_steps = epochs * steps_per_epoch
+    run.prepare(resume, overwrite)
+    keras.utils.set_random_seed(recipe.seed)
+    if recipe.deterministic:
+        tf.config.experimental.enable_op_determinism()
     device = hardware.resolve(recipe.precision, recipe.jit_compile)
-    size, channels = splits.image_shape[:2], splits.image_shape[2]
+    size, channels = splits.size, splits.channels
     num_classes = len(splits.class_names)
 
     if resume:
@@ -73,8 +74,7 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1):
         *splits.train, num_classes, batch_size=recipe.batch_size, seed=recipe.seed,
         start_step=initial_epoch * steps_per_epoch, total_steps=total_steps, size=size,
         channels=channels, augmentation=augmentation, deterministic=recipe.deterministic)
-    val_ds = eval_dataset(*splits.validation, num_classes, batch_size=256, size=size,
-                          channels=channels) if len(splits.validation[0]) else None
+    val_ds = eval_split(splits, "validation", recipe) if len(splits.validation[0]) else None
     checkpoint = RunCheckpoint(run, state, steps_per_epoch,
                                monitor="val_accuracy" if val_ds else "accuracy")
     throughput = Throughput()
@@ -93,9 +93,8 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1):
                              f"checkpoint is {last or 'none (no epoch completed)'}")
 
     best = keras.saving.load_model(run.best, compile=False)
-    test_ds = eval_dataset(*splits.test, num_classes, batch_size=256, size=size,
-                           channels=channels)
-    evaluation = report.evaluate(best, test_ds, splits.test[1], splits.class_names)
+    evaluation = report.evaluate(best, eval_split(splits, "test", recipe), splits.test[1],
+                                 splits.class_names)
     trained_images = recipe.batch_size * steps_per_epoch * len(throughput.seconds)
     summary = {
         "run_dir": run.path,
@@ -108,6 +107,7 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1):
         "best_epoch": state.get("best_epoch"),
         "best_validation_accuracy": state.get("best_score"),
         "test": evaluation,
+        "skipped_files": list(splits.skipped),
         "history": state.get("history", []),
         "wall_seconds_this_session": time.time() - start,
         "train_images_per_second": trained_images / max(sum(throughput.seconds), 1e-9),

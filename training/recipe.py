@@ -23,9 +23,12 @@ class Recipe:
     description: str = ""
     model: str = "ResNet20"
     model_options: dict = field(default_factory=dict)  # extra builder arguments
-    dataset: str = "fashion_mnist"  # "fashion_mnist" (more sources to come)
+    dataset: str = "fashion_mnist"  # "fashion_mnist" or "folder" (data_dir/<class>/<images>)
     data_dir: str = ""
-    validation_size: int = 5000
+    image_size: int = 0  # model input height and width (0: the dataset's own)
+    channels: int = 0  # 1 or 3 (0: the dataset's own; 3 for folders)
+    validation_size: float = 5000  # a count, or a fraction of the training images if < 1
+    test_size: float = 0.1  # folders only: held out for the final test, count or fraction
     split_seed: int = 0
     train_limit: int = 0  # use only this many training images (0: all)
     test_limit: int = 0
@@ -64,10 +67,12 @@ CHOICES = {
     "augment": ("cifar", "imagenet", "none"),
     "precision": ("auto", "float32", "mixed_float16", "mixed_bfloat16"),
     "jit_compile": ("auto", "on", "off"),
-    "dataset": ("fashion_mnist",),
+    "dataset": ("fashion_mnist", "folder"),
+    "channels": (0, 1, 3),
 }
 POSITIVE = ("batch_size", "learning_rate", "steps_per_execution")
-NON_NEGATIVE = ("epochs", "steps", "steps_per_epoch", "validation_size", "train_limit",
+NON_NEGATIVE = ("epochs", "steps", "steps_per_epoch", "validation_size", "test_size",
+                "image_size", "train_limit",
                 "test_limit", "weight_decay", "warmup_epochs", "label_smoothing", "ema",
                 "clipnorm", "pad", "erase", "mixup", "cutmix", "momentum")
 
@@ -98,13 +103,11 @@ def make_recipe(settings):
     for key, value in settings.items():
         if key not in known:
             raise ValueError(f"setting {key!r} is not valid; allowed: {', '.join(known)}")
-        default = known[key].default_factory() if known[key].default is dataclasses.MISSING \
-            else known[key].default
-        if isinstance(default, bool) != isinstance(value, bool) or (
-                not isinstance(value, type(default))
-                and not (isinstance(default, float) and isinstance(value, int))):
+        kind = known[key].type
+        if isinstance(value, bool) != (kind is bool) or not (
+                isinstance(value, kind) or (kind is float and isinstance(value, int))):
             raise ValueError(f"{key}={value!r} is not valid; allowed: a value of type "
-                             f"{type(default).__name__}")
+                             f"{kind.__name__}")
     recipe = Recipe(**settings)
     for key, choices in CHOICES.items():
         if getattr(recipe, key) not in choices:
@@ -119,6 +122,9 @@ def make_recipe(settings):
     if (recipe.epochs > 0) == (recipe.steps > 0):
         raise ValueError(f"epochs={recipe.epochs}, steps={recipe.steps} is not valid; "
                          "allowed: exactly one of them > 0")
+    if recipe.dataset == "folder" and not recipe.data_dir:
+        raise ValueError("dataset='folder' needs data_dir: a folder with one subfolder "
+                         "of images per class")
     if not all(0 < m < 1 for m in recipe.milestones):
         raise ValueError(f"milestones={recipe.milestones!r} is not valid; allowed: "
                          "fractions of the schedule between 0 and 1")
