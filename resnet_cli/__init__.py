@@ -85,6 +85,29 @@ def _parser():
                        help="continue a stopped run with its own recipe")
     train.add_argument("--quiet", action="store_true", help="one line per epoch")
 
+    finetune = sub.add_parser(
+        "finetune", help="fine-tune a trained model on a folder of your images",
+        description="Two phases: a new head on the frozen backbone, then the top stages "
+                    "at a lower learning rate with every BatchNorm frozen. Example: "
+                    "resnet finetune runs/x/checkpoints/best.keras --data-dir photos/ "
+                    "(photos/<class name>/<images>).")
+    finetune.add_argument("source", help="a .keras ResNet: a checkpoint of `resnet train`, "
+                          "or a converted keras.applications model")
+    finetune.add_argument("--data-dir", required=True,
+                          help="a folder with one subfolder of images per class")
+    finetune.add_argument("--head-epochs", type=int, default=3)
+    finetune.add_argument("--epochs", type=int, default=5, help="epochs of phase 2")
+    finetune.add_argument("--stages", type=int, default=1, help="top stages to unfreeze")
+    finetune.add_argument("--lr-factor", type=float, default=0.1,
+                          help="phase 2 learning rate = recipe's × this")
+    finetune.add_argument("--recipe", default="fashion_mnist")
+    finetune.add_argument("--set", type=_setting, action="append", default=[],
+                          metavar="KEY=VALUE", help="override any recipe setting")
+    finetune.add_argument("--output", help="run directory (default: runs/finetune-<time>)")
+    finetune.add_argument("--overwrite", action="store_true")
+    finetune.add_argument("--resume", action="store_true", help="continue a stopped run")
+    finetune.add_argument("--quiet", action="store_true")
+
     evaluate = sub.add_parser("evaluate", help="evaluate a run's best checkpoint")
     evaluate.add_argument("run_dir", help="a run directory written by `resnet train`")
     evaluate.add_argument("--split", choices=("test", "validation"), default="test")
@@ -164,6 +187,29 @@ def _train(args):
           f"run directory: {summary['run_dir']}")
 
 
+def _finetune(args):
+    from training.recipe import load_recipe
+
+    for flag, value in (("--head-epochs", args.head_epochs), ("--epochs", args.epochs),
+                        ("--stages", args.stages)):
+        if value < 1:
+            raise UserError(f"{flag}={value} is not valid; allowed: >= 1")
+    if not args.source.endswith(".keras") or not os.path.isfile(args.source):
+        raise UserError(f"source={args.source!r} is not valid; allowed: an existing .keras file")
+    recipe = load_recipe(args.recipe, {**dict(args.set), "dataset": "folder",
+                                       "data_dir": args.data_dir, "epochs": args.epochs,
+                                       "steps": 0})
+    output = args.output or os.path.join("runs", f"finetune-{time.strftime('%Y%m%d-%H%M%S')}")
+    from training.finetune import finetune
+
+    head, tuned = finetune(recipe, args.source, output, head_epochs=args.head_epochs,
+                           stages=args.stages, lr_factor=args.lr_factor, resume=args.resume,
+                           overwrite=args.overwrite, verbose=2 if args.quiet else "auto")
+    print(f"test accuracy: {head['test']['accuracy']:.4f} after the head, "
+          f"{tuned['test']['accuracy']:.4f} after fine-tuning, on "
+          f"{tuned['test']['images']} images; model: {tuned['run_dir']}/checkpoints/best.keras")
+
+
 def _evaluate(args):
     from training.run_dir import RunDir
 
@@ -178,7 +224,8 @@ def _evaluate(args):
           f"report: {result['report']}")
 
 
-COMMANDS = {"models": _models, "summary": _summary, "train": _train, "evaluate": _evaluate}
+COMMANDS = {"models": _models, "summary": _summary, "train": _train,
+            "finetune": _finetune, "evaluate": _evaluate}
 
 
 def main(argv=None):

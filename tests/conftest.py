@@ -4,6 +4,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -38,3 +39,46 @@ def randomize(model, rng, bias_scale=0.1):
                 values[1] = rng.normal(0, bias_scale, values[1].shape)
         layer.set_weights([np.asarray(v, "float32") for v in values])
     return model
+
+
+@pytest.fixture(scope="session")
+def short_run(tmp_path_factory):
+    """ResNet-20 trained for 3 epochs on 4,096 real Fashion-MNIST images."""
+    from training.fit import train
+    from training.recipe import load_recipe
+
+    recipe = load_recipe("fashion_mnist", {
+        "train_limit": 4096, "validation_size": 1000, "test_limit": 2000,
+        "epochs": 3, "warmup_epochs": 0.5})
+    directory = tmp_path_factory.mktemp("short_run")
+    return train(recipe, str(directory), verbose=0)
+
+
+FOLDER_CLASSES = {1: "trouser", 7: "sneaker", 8: "bag"}  # Fashion-MNIST labels used
+
+
+@pytest.fixture(scope="session")
+def folder(tmp_path_factory):
+    """70 real Fashion-MNIST images per class as PNG, JPEG, BMP and GIF files,
+    plus the unusual files of the issue."""
+    root = tmp_path_factory.mktemp("images")
+    from training import fashion_mnist
+
+    (x, y), _ = fashion_mnist.load()
+    formats = ("png", "jpg", "bmp", "gif")
+    for label, name in FOLDER_CLASSES.items():
+        os.makedirs(root / name)
+        for i, index in enumerate(np.flatnonzero(y == label)[:70]):
+            image = Image.fromarray(x[index, ..., 0], "L")
+            image.save(root / name / f"{i:03d}.{formats[i % 4]}")
+    bag = x[np.flatnonzero(y == 8)[100], ..., 0]
+    Image.fromarray(bag.astype(np.uint16) * 257).save(root / "bag" / "deep.png")  # 16-bit
+    rgba = np.dstack([np.repeat(bag[..., None], 3, axis=2), np.full_like(bag, 200)])
+    Image.fromarray(rgba, "RGBA").save(root / "bag" / "alpha.png")
+    Image.fromarray(bag, "L").convert("CMYK").save(root / "bag" / "cmyk.jpg")
+    whole = root / "sneaker" / "whole.jpg"
+    Image.fromarray(bag, "L").resize((200, 200)).save(whole, quality=95)
+    (root / "sneaker" / "truncated.jpg").write_bytes(whole.read_bytes()[:900])
+    (root / "trouser" / "notes.png").write_text("this is not an image\n")
+    (root / "trouser" / "readme.txt").write_text("ignored: not an image extension\n")
+    return root

@@ -6,36 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from training import fashion_mnist, image_folder
+from training import image_folder
 from training.recipe import load_recipe
-
-CLASSES = {1: "trouser", 7: "sneaker", 8: "bag"}  # Fashion-MNIST labels used
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory):
-    """70 real Fashion-MNIST images per class as PNG, JPEG, BMP and GIF files,
-    plus the unusual files of the issue."""
-    root = tmp_path_factory.mktemp("images")
-    (x, y), _ = fashion_mnist.load()
-    formats = ("png", "jpg", "bmp", "gif")
-    for label, name in CLASSES.items():
-        os.makedirs(root / name)
-        for i, index in enumerate(np.flatnonzero(y == label)[:70]):
-            image = Image.fromarray(x[index, ..., 0], "L")
-            image.save(root / name / f"{i:03d}.{formats[i % 4]}")
-    bag = x[np.flatnonzero(y == 8)[100], ..., 0]
-    Image.fromarray(bag.astype(np.uint16) * 257).save(root / "bag" / "deep.png")  # 16-bit
-    rgba = np.dstack([np.repeat(bag[..., None], 3, axis=2), np.full_like(bag, 200)])
-    Image.fromarray(rgba, "RGBA").save(root / "bag" / "alpha.png")
-    Image.fromarray(bag, "L").convert("CMYK").save(root / "bag" / "cmyk.jpg")
-    whole = root / "sneaker" / "whole.jpg"
-    Image.fromarray(bag, "L").resize((200, 200)).save(whole, quality=95)
-    (root / "sneaker" / "truncated.jpg").write_bytes(whole.read_bytes()[:900])
-    (root / "trouser" / "notes.png").write_text("this is not an image\n")
-    (root / "trouser" / "readme.txt").write_text("ignored: not an image extension\n")
-    return root
-
 
 def test_unusual_files_decode_and_broken_ones_are_named(folder):
     paths, labels, names = image_folder.scan(str(folder))

@@ -17,18 +17,6 @@ from training.recipe import load_recipe
 CLI = [sys.executable, "-c", "import sys; from resnet_cli import main; sys.exit(main())"]
 
 
-@pytest.fixture(scope="session")
-def short_run(tmp_path_factory):
-    """ResNet-20 trained for 3 epochs on 4,096 real Fashion-MNIST images."""
-    from training.fit import train
-
-    recipe = load_recipe("fashion_mnist", {
-        "train_limit": 4096, "validation_size": 1000, "test_limit": 2000,
-        "epochs": 3, "warmup_epochs": 0.5})
-    directory = tmp_path_factory.mktemp("short_run")
-    return train(recipe, str(directory), verbose=0)
-
-
 def test_resnet20_learns_fashion_mnist(short_run):
     # Measured 0.77 on 2,000 test images (chance: 0.10).
     assert short_run["test"]["accuracy"] > 0.65

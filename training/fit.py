@@ -24,11 +24,16 @@ class TrainingFailed(RuntimeError):
     """Training stopped on a failure (not a user error), e.g. a NaN loss."""
 
 
-def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1):
-    """Trains `recipe` into `output_dir`; returns the run's summary dict."""
+def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model=None,
+          splits=None):
+    """Trains `recipe` into `output_dir`; returns the run's summary dict.
+
+    `model` replaces the recipe's model (fine-tuning passes its own), `splits`
+    data already loaded. A resumed run takes its model from its checkpoint.
+    """
     run = RunDir(output_dir)
     run.check(resume, overwrite)
-    splits = load_splits(recipe)
+    splits = splits or load_splits(recipe)
     n_train = len(splits.train[0])
     if recipe.batch_size > n_train:
         raise ValueError(f"batch_size={recipe.batch_size} is not valid; allowed: at most "
@@ -56,14 +61,7 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1):
                   "epochs": epochs, "steps_per_epoch": steps_per_epoch,
                   "total_steps": total_steps, "versions": versions()}
         run.write_json("config.json", config)
-        keras.config.set_dtype_policy(device["precision"])
-        try:
-            model = getattr(keras_resnet, recipe.model)(
-                input_shape=(*size, channels), classes=num_classes,
-                preprocessing="unit", zero_init_residual=recipe.zero_init_residual,
-                **recipe.model_options)
-        finally:
-            keras.config.set_dtype_policy("float32")
+        model = model or _build(recipe, device, (*size, channels), num_classes)
         _compile(model, recipe, device, _optimizer(recipe, total_steps, steps_per_epoch))
         initial_epoch = 0
 
@@ -117,6 +115,17 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1):
     report.plot_confusion(evaluation["confusion_matrix"], splits.class_names,
                           run.file("confusion.png"))
     return summary
+
+
+def _build(recipe, device, input_shape, num_classes):
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(device["precision"])
+    try:
+        return getattr(keras_resnet, recipe.model)(
+            input_shape=input_shape, classes=num_classes, preprocessing="unit",
+            zero_init_residual=recipe.zero_init_residual, **recipe.model_options)
+    finally:
+        keras.config.set_dtype_policy(previous)
 
 
 def _optimizer(recipe, total_steps, steps_per_epoch):
