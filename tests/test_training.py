@@ -117,3 +117,15 @@ def test_nan_loss_stops_with_the_last_good_checkpoint(tmp_path):
         train(recipe, str(tmp_path / "run"), verbose=0)
     state = _state(tmp_path / "run")
     assert all(np.isfinite(h["loss"]) for h in state.get("history", []))
+
+
+def test_evaluate_command_reproduces_the_run_test_accuracy(short_run, capsys):
+    from resnet_cli import main
+
+    assert main(["evaluate", short_run["run_dir"]]) == 0
+    assert "test accuracy" in capsys.readouterr().out
+    with open(os.path.join(short_run["run_dir"], "evaluation-test.json")) as f:
+        result = json.load(f)
+    assert result["accuracy"] == short_run["test"]["accuracy"]
+    assert result["confusion_matrix"] == short_run["test"]["confusion_matrix"]
+    assert os.path.getsize(os.path.join(short_run["run_dir"], "confusion-test.png")) > 0
