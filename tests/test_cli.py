@@ -62,3 +62,12 @@ def test_train_refuses_to_overwrite_a_run(tmp_path, capsys):
     assert main(["train", "--output", str(tmp_path)]) == 2
     assert "holds another run; pass --resume to continue it or --overwrite" in capsys.readouterr().err
     assert (tmp_path / "config.json").read_text() == "{}"
+
+
+def test_every_shipped_recipe_is_valid():
+    from training.recipe import load_recipe, recipe_names
+
+    assert {"fashion_mnist", "cifar_paper", "imagenet_resnet50"} <= set(recipe_names())
+    for name in recipe_names():
+        recipe = load_recipe(name)
+        assert recipe.model in __import__("resnet_cli").MODEL_NAMES and recipe.description

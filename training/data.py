@@ -34,6 +34,16 @@ def load_splits(recipe):
         n_test = _count(recipe.test_size, len(x), "test_size")
         test = (x[order[:n_test]], y[order[:n_test]])
         x, y = x[order[n_test:]], y[order[n_test:]]
+    elif recipe.dataset.startswith("tfds:"):
+        from training import tfds_source
+
+        name = recipe.dataset[len("tfds:"):]
+        height, _, native_channels = tfds_source.image_shape(name, recipe.data_dir)
+        size = recipe.image_size or height or 224
+        channels = recipe.channels or (1 if native_channels == 1 else 3)
+        store = round(size / CROP_FRACTION) if recipe.augment == "imagenet" else size
+        (x, y), test, class_names = tfds_source.load(name, recipe.data_dir, store, channels)
+        skipped = ()
     else:
         (x, y), test = fashion_mnist.load(recipe.data_dir or None)
         class_names, skipped = FASHION_MNIST_CLASSES, ()

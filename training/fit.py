@@ -50,20 +50,28 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
     size, channels = splits.size, splits.channels
     num_classes = len(splits.class_names)
 
-    if resume:
-        state = run.read_state()
-        model = keras.saving.load_model(f"{run.checkpoints}/{state['checkpoint']}")
-        _compile(model, recipe, device, model.optimizer)
-        initial_epoch = state["epoch"]
-    else:
-        state = {}
-        config = {"recipe": dataclasses.asdict(recipe), "device": device,
-                  "epochs": epochs, "steps_per_epoch": steps_per_epoch,
-                  "total_steps": total_steps, "versions": versions()}
-        run.write_json("config.json", config)
-        model = model or _build(recipe, device, (*size, channels), num_classes)
-        _compile(model, recipe, device, _optimizer(recipe, total_steps, steps_per_epoch))
-        initial_epoch = 0
+    strategy = _strategy(recipe)
+    device["replicas"] = strategy.num_replicas_in_sync
+    with strategy.scope():
+        if resume:
+            state = run.read_state()
+            model = keras.saving.load_model(f"{run.checkpoints}/{state['checkpoint']}")
+            _compile(model, recipe, device, model.optimizer)
+            initial_epoch = state["epoch"]
+        else:
+            state = {}
+            config = {"recipe": dataclasses.asdict(recipe), "device": device,
+                      "epochs": epochs, "steps_per_epoch": steps_per_epoch,
+                      "total_steps": total_steps, "versions": versions()}
+            run.write_json("config.json", config)
+            if model is None:
+                model = _build(recipe, device, (*size, channels), num_classes)
+            elif recipe.distribute != "none":  # built outside the scope: clone into it
+                weights = model.get_weights()
+                model = keras.models.clone_model(model)
+                model.set_weights(weights)
+            _compile(model, recipe, device, _optimizer(recipe, total_steps, steps_per_epoch))
+            initial_epoch = 0
 
     augmentation = Augmentation(recipe.augment if recipe.augment != "none" else "cifar",
                                 recipe.pad if recipe.augment != "none" else 0,
@@ -115,6 +123,15 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
     report.plot_confusion(evaluation["confusion_matrix"], splits.class_names,
                           run.file("confusion.png"))
     return summary
+
+
+def _strategy(recipe):
+    """MirroredStrategy over the GPUs, else over the logical CPU devices (one
+    unless configured, as the tests do); the default strategy otherwise."""
+    if recipe.distribute == "none":
+        return tf.distribute.get_strategy()
+    devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+    return tf.distribute.MirroredStrategy(devices=[d.name for d in devices])
 
 
 def _build(recipe, device, input_shape, num_classes):

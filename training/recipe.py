@@ -23,7 +23,8 @@ class Recipe:
     description: str = ""
     model: str = "ResNet20"
     model_options: dict = field(default_factory=dict)  # extra builder arguments
-    dataset: str = "fashion_mnist"  # "fashion_mnist" or "folder" (data_dir/<class>/<images>)
+    # "fashion_mnist", "folder" (data_dir/<class>/<images>) or "tfds:<name>"
+    dataset: str = "fashion_mnist"
     data_dir: str = ""
     image_size: int = 0  # model input height and width (0: the dataset's own)
     channels: int = 0  # 1 or 3 (0: the dataset's own; 3 for folders)
@@ -59,6 +60,7 @@ class Recipe:
     precision: str = "auto"  # "auto", "float32", "mixed_float16", "mixed_bfloat16"
     jit_compile: str = "auto"  # "auto", "on", "off"
     steps_per_execution: int = 1
+    distribute: str = "none"  # "mirrored": tf.distribute.MirroredStrategy on local devices
 
 
 CHOICES = {
@@ -67,7 +69,7 @@ CHOICES = {
     "augment": ("cifar", "imagenet", "none"),
     "precision": ("auto", "float32", "mixed_float16", "mixed_bfloat16"),
     "jit_compile": ("auto", "on", "off"),
-    "dataset": ("fashion_mnist", "folder"),
+    "distribute": ("none", "mirrored"),
     "channels": (0, 1, 3),
 }
 POSITIVE = ("batch_size", "learning_rate", "steps_per_execution")
@@ -122,6 +124,10 @@ def make_recipe(settings):
     if (recipe.epochs > 0) == (recipe.steps > 0):
         raise ValueError(f"epochs={recipe.epochs}, steps={recipe.steps} is not valid; "
                          "allowed: exactly one of them > 0")
+    if recipe.dataset not in ("fashion_mnist", "folder") and not (
+            recipe.dataset.startswith("tfds:") and len(recipe.dataset) > len("tfds:")):
+        raise ValueError(f"dataset={recipe.dataset!r} is not valid; allowed: "
+                         "'fashion_mnist', 'folder' or 'tfds:<name>' (e.g. 'tfds:cifar10')")
     if recipe.dataset == "folder" and not recipe.data_dir:
         raise ValueError("dataset='folder' needs data_dir: a folder with one subfolder "
                          "of images per class")

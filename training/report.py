@@ -4,6 +4,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 
 from training.run_dir import write_atomically  # noqa: E402
@@ -37,6 +38,7 @@ def plot_curves(history, path):
             if all(v is not None for v in values):
                 ax.plot(epochs, values, style, label=(prefix or "train_") + metric)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(metric)
         ax.legend()
         ax.grid(alpha=0.3)

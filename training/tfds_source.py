@@ -1,0 +1,70 @@
+"""TensorFlow Datasets by name ("tfds:cifar10", "tfds:imagenet2012", ...).
+
+The splits are read into memory (decoded, and for images of varying size
+resized so the shorter side is `store_size`, then centre-cropped), like the
+other sources, so the training stream stays a pure function of seed and step.
+A dataset that is not prepared in `data_dir` is downloaded by TFDS only when
+its servers answer a quick probe; manual-download datasets (imagenet2012)
+must be prepared first, as TFDS documents.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from training.augment import resize_shorter_and_crop, to_channels
+from training.fashion_mnist import TFDS_HOST, reachable
+
+MAX_BYTES = 8 << 30
+
+
+def _builder(name, data_dir):
+    import tensorflow_datasets as tfds
+
+    try:
+        return tfds.builder(name, data_dir=data_dir or None)
+    except tfds.core.registered.DatasetNotFoundError:
+        raise ValueError(f"dataset='tfds:{name}' is not valid; allowed: a TFDS dataset "
+                         "name (tfds.list_builders())") from None
+
+
+def image_shape(name, data_dir):
+    """(height, width, channels) of the dataset's images; None where they vary."""
+    builder = _builder(name, data_dir)
+    return tuple(builder.info.features[builder.info.supervised_keys[0]].shape)
+
+
+def load(name, data_dir, store_size, channels):
+    """((x_train, y_train), (x_test, y_test), class_names) as uint8 arrays."""
+    import tensorflow_datasets as tfds
+
+    builder = _builder(name, data_dir)
+    if not builder.is_prepared():
+        if not reachable(*TFDS_HOST):
+            raise FileNotFoundError(
+                f"TFDS dataset {name!r} is not prepared in {builder.data_dir!r} and its "
+                "download servers do not answer: prepare it on a connected machine "
+                "(tfds build) and pass --data-dir")
+        builder.download_and_prepare()
+    info = builder.info
+    label_feature = info.features[info.supervised_keys[1]]
+    class_names = tuple(label_feature.names)
+    splits = ("train", "test") if "test" in info.splits else ("train", "validation")
+    arrays = []
+    for split in splits:
+        count = info.splits[split].num_examples
+        if count * store_size * store_size * channels > MAX_BYTES:
+            raise ValueError(f"dataset='tfds:{name}' is too large for the in-memory "
+                             f"pipeline at {store_size}×{store_size} ({count} images in "
+                             f"{split}); allowed: up to {MAX_BYTES >> 30} GiB")
+        ds = builder.as_dataset(split=split, as_supervised=True)
+        ds = ds.map(lambda image, label: (_fit(image, store_size, channels), label),
+                    num_parallel_calls=tf.data.AUTOTUNE).batch(1024)
+        images, labels = zip(*tfds.as_numpy(ds))
+        arrays.append((np.concatenate(images), np.concatenate(labels).astype(np.int64)))
+    return arrays[0], arrays[1], class_names
+
+
+def _fit(image, store_size, channels):
+    image = to_channels(image, channels)
+    image = resize_shorter_and_crop(image, store_size, store_size)
+    return tf.cast(tf.round(image), tf.uint8)
