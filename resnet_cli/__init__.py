@@ -108,6 +108,24 @@ def _parser():
     finetune.add_argument("--resume", action="store_true", help="continue a stopped run")
     finetune.add_argument("--quiet", action="store_true")
 
+    export = sub.add_parser(
+        "export", help="convert a model to TFLite/LiteRT, quantize and verify it",
+        description="Writes OUTPUT/model_<q>.tflite with metadata for each --quantize, "
+                    "the SavedModel, and report.json/report.md (accuracy on the test set "
+                    "against the Keras model, size, ops, latency). A checkpoint inside a "
+                    "run directory brings its own calibration and test images. Example: "
+                    "resnet export runs/x/checkpoints/best.keras --quantize float32 int8")
+    export.add_argument("model", help="a .keras model")
+    export.add_argument("--quantize", nargs="+", default=["float32", "int8"],
+                        choices=("float32", "float16", "dynamic", "int8", "int8-io", "int16x8"))
+    export.add_argument("--output", help="output directory (default: exports/<run>)")
+    export.add_argument("--batch-size", type=int, default=1, help="fixed batch of the input")
+    export.add_argument("--calibration-images", type=int, default=300)
+    export.add_argument("--seed", type=int, default=0, help="seed of the calibration sample")
+    export.add_argument("--no-verify", action="store_true",
+                        help="skip the test-set comparison and latency report")
+    export.add_argument("--overwrite", action="store_true")
+
     evaluate = sub.add_parser("evaluate", help="evaluate a run's best checkpoint")
     evaluate.add_argument("run_dir", help="a run directory written by `resnet train`")
     evaluate.add_argument("--split", choices=("test", "validation"), default="test")
@@ -210,6 +228,32 @@ def _finetune(args):
           f"{tuned['test']['images']} images; model: {tuned['run_dir']}/checkpoints/best.keras")
 
 
+def _export(args):
+    for flag, value in (("--batch-size", args.batch_size),
+                        ("--calibration-images", args.calibration_images)):
+        if value < 1:
+            raise UserError(f"{flag}={value} is not valid; allowed: >= 1")
+    if not args.model.endswith(".keras") or not os.path.isfile(args.model):
+        raise UserError(f"model={args.model!r} is not valid; allowed: an existing .keras file")
+    run = os.path.dirname(os.path.dirname(os.path.abspath(args.model)))
+    name = os.path.basename(run) if os.path.isfile(os.path.join(run, "config.json")) \
+        else os.path.splitext(os.path.basename(args.model))[0]
+    output = args.output or os.path.join("exports", name)
+    if os.path.exists(output) and not args.overwrite:
+        raise UserError(f"output directory {output!r} exists; allowed: a new directory, "
+                        "or --overwrite")
+    from export.from_run import export_checkpoint
+
+    report = export_checkpoint(args.model, output, args.quantize,
+                               calibration_images=args.calibration_images,
+                               calibration_seed=args.seed, verify=not args.no_verify,
+                               batch_size=args.batch_size, overwrite=args.overwrite)
+    if "variants" in report:
+        with open(os.path.join(output, "report.md")) as f:
+            print(f.read())
+    print(f"exported to {output}")
+
+
 def _evaluate(args):
     from training.run_dir import RunDir
 
@@ -225,7 +269,7 @@ def _evaluate(args):
 
 
 COMMANDS = {"models": _models, "summary": _summary, "train": _train,
-            "finetune": _finetune, "evaluate": _evaluate}
+            "finetune": _finetune, "export": _export, "evaluate": _evaluate}
 
 
 def main(argv=None):

@@ -1,0 +1,205 @@
+"""Keras model → SavedModel → `.tflite`, one file per quantization, with metadata.
+
+    export_model("runs/x/checkpoints/best.keras", "exports/x", ["float32", "int8"])
+
+The model is exported as a SavedModel with a fixed input shape (batch 1 by
+default), converted with `TFLiteConverter.from_saved_model` allowing TFLite
+builtin ops only (a model that would need the Flex delegate fails, naming the
+ops), verified with the LiteRT interpreter, and written with its metadata.
+Everything goes to a temporary directory beside `out_dir` first, renamed into
+place only when every variant succeeded: a failed export leaves nothing.
+"""
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+import keras_resnet
+from export import tflite_metadata
+
+QUANTIZATIONS = ("float32", "float16", "dynamic", "int8", "int8-io", "int16x8")
+NEEDS_CALIBRATION = ("int8", "int8-io", "int16x8")
+
+
+class ExportError(RuntimeError):
+    """The model cannot be exported as asked (not a user's typing mistake)."""
+
+
+def export_model(model_path, out_dir, quantizations, *, calibration=None, labels=None,
+                 calibration_seed=None, test=None, batch_size=1, overwrite=False,
+                 latency_runs=50):
+    """Writes out_dir/saved_model, and for each quantization model_<q>.tflite
+    with its metadata as model_<q>.json; with `test` also report.json and
+    report.md. Returns the report (or {quantization: path} without `test`).
+
+    `calibration` (needed for int8) and `test`'s images are float32 N×H×W×C
+    arrays of real images already passed through the training side's
+    evaluation preprocessing; `test` is (images, labels).
+    """
+    for q in quantizations:
+        if q not in QUANTIZATIONS:
+            raise ValueError(f"quantize={q!r} is not valid; allowed: {', '.join(QUANTIZATIONS)}")
+        if q in NEEDS_CALIBRATION and calibration is None:
+            raise ValueError(f"quantize={q!r} needs calibration images: export a checkpoint "
+                             "inside a run directory, or pass calibration data")
+    if os.path.exists(out_dir) and not overwrite:
+        raise ValueError(f"output directory {out_dir!r} exists; allowed: a new directory, "
+                         "or --overwrite")
+    model = _load(model_path)
+    parent = os.path.dirname(os.path.abspath(out_dir))
+    os.makedirs(parent, exist_ok=True)
+    work = tempfile.mkdtemp(prefix=".export-", dir=parent)
+    try:
+        saved = os.path.join(work, "saved_model")
+        _write_saved_model(model, saved, batch_size)
+        base = describe(model, model_path, labels, calibration, calibration_seed)
+        written = {}
+        for q in quantizations:
+            content = convert(saved, q, calibration)
+            metadata = {**base, **io_details(content), "quantization": q}
+            content = tflite_metadata.embed(content, metadata)
+            name = f"model_{q}.tflite"
+            with open(os.path.join(work, name), "wb") as f:
+                f.write(content)
+            _write_json(os.path.join(work, f"model_{q}.json"), metadata)
+            written[q] = os.path.join(out_dir, name)
+        result = written
+        if test is not None:
+            result = _verify(model, work, out_dir, written, test, latency_runs)
+        if os.path.exists(out_dir):
+            shutil.rmtree(out_dir)
+        os.replace(work, out_dir)
+        os.chmod(out_dir, 0o755)
+        return result
+    finally:
+        if os.path.exists(work):
+            shutil.rmtree(work)
+
+
+def _verify(model, work, out_dir, written, test, runs):
+    from export.verify import keras_latency_ms, markdown, verify_variant
+
+    images, labels = test
+    keras_probs = model.predict(images, batch_size=256, verbose=0)
+    median, p90 = keras_latency_ms(model, runs)
+    report = {"model": model.name,
+              "keras": {"images": int(len(labels)),
+                        "accuracy": float(np.mean(keras_probs.argmax(1) == labels)),
+                        "latency": {"median_ms": median, "p90_ms": p90}},
+              "variants": {}}
+    for q, final_path in written.items():
+        local = os.path.join(work, os.path.basename(final_path))
+        variant = verify_variant(local, keras_probs, images, labels, runs)
+        variant["file"] = final_path
+        report["variants"][q] = variant
+    _write_json(os.path.join(work, "report.json"), report)
+    with open(os.path.join(work, "report.md"), "w") as f:
+        f.write(markdown(report))
+    return report
+
+
+def _load(model_path):
+    if not (isinstance(model_path, str) and model_path.endswith(".keras")
+            and os.path.isfile(model_path)):
+        raise ValueError(f"model={model_path!r} is not valid; allowed: an existing .keras file")
+    try:
+        return keras.saving.load_model(model_path, compile=False)
+    except Exception as error:  # a zip that is no Keras model, a corrupt file
+        raise ValueError(f"model={model_path!r} is not a loadable Keras model "
+                         f"({type(error).__name__})") from None
+
+
+def _write_saved_model(model, path, batch_size):
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    spec = tf.TensorSpec((batch_size, *model.input_shape[1:]), tf.float32, name="image")
+    archive.add_endpoint(name="serve", fn=lambda x: model(x, training=False),
+                         input_signature=[spec])
+    archive.write_out(path, verbose=False)
+
+
+def convert(saved_model, quantization, calibration=None):
+    """The `.tflite` bytes of one quantization; builtin ops only."""
+    converter = tf.lite.TFLiteConverter.from_saved_model(saved_model, signature_keys=["serve"])
+    builtins = tf.lite.OpsSet.TFLITE_BUILTINS
+    if quantization != "float32":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if quantization == "float16":
+        converter.target_spec.supported_types = [tf.float16]
+    if quantization in NEEDS_CALIBRATION:
+        converter.representative_dataset = lambda: ([image[None]] for image in calibration)
+        builtins = (tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8
+                    if quantization == "int16x8" else tf.lite.OpsSet.TFLITE_BUILTINS_INT8)
+    if quantization == "int8-io":
+        converter.inference_input_type = tf.int8
+        converter.inference_output_type = tf.int8
+    converter.target_spec.supported_ops = [builtins]
+    try:
+        return converter.convert()
+    except Exception as error:
+        ops = sorted(set(re.findall(r"\btf\.([A-Z]\w+)", str(error))))
+        if ops:
+            raise ExportError(f"the model uses TensorFlow op(s) that TFLite has no builtin "
+                              f"for: {', '.join(ops)} (they would need the Flex delegate)") from None
+        raise ExportError(f"TFLite conversion ({quantization}) failed: "
+                          f"{str(error).strip().splitlines()[0]}") from None
+
+
+def describe(model, model_path, labels, calibration, calibration_seed):
+    """The metadata every variant shares: labels and how to prepare an input."""
+    height, width, channels = model.input_shape[1:]
+    classes = model.output_shape[-1]
+    labels = list(labels) if labels is not None else [str(i) for i in range(classes)]
+    normalisation = None
+    if "preprocess" in [layer.name for layer in model.layers]:
+        layer = model.get_layer("preprocess")
+        normalisation = {"mean": np.ravel(layer.mean).tolist(),
+                         "std": np.sqrt(np.ravel(layer.variance)).tolist(),
+                         "where": "inside the model: feed raw 0..255 pixels"}
+    with open(model_path, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    return {
+        "format": "keras_resnet.tflite.v1",
+        "model_name": model.name,
+        "keras_resnet_version": keras_resnet.__version__,
+        "labels": labels,
+        "input": {"height": height, "width": width, "channels": channels,
+                  "colour_order": "grey" if channels == 1 else "RGB",
+                  "pixel_range": [0, 255],
+                  "resize": "bilinear, antialiased; cifar style: straight to the input "
+                            "size; imagenet style: shorter side to size/0.875, centre crop",
+                  "normalisation": normalisation},
+        "output": "probabilities (softmax)",
+        "source_checkpoint_sha256": digest,
+        "calibration": None if calibration is None else {
+            "images": int(len(calibration)), "seed": calibration_seed,
+            "preprocessing": "training.augment.preprocess_for_eval"},
+    }
+
+
+def io_details(content):
+    """dtype, shape, scale and zero point of the model's input and output."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_content=content)
+    result = {}
+    for key, details in (("input_tensor", interpreter.get_input_details()[0]),
+                         ("output_tensor", interpreter.get_output_details()[0])):
+        scale, zero_point = details["quantization"]
+        result[key] = {"dtype": np.dtype(details["dtype"]).name,
+                       "shape": [int(d) for d in details["shape"]],
+                       "scale": float(scale), "zero_point": int(zero_point)}
+    return result
+
+
+def _write_json(path, data):
+    with open(path, "w") as f:
+        json.dump(data, f, indent=2)
+        f.write("\n")

@@ -1,0 +1,52 @@
+"""Exporting a checkpoint of a training run: the run's own data give the
+calibration images, the labels and the test set, all through the training
+side's evaluation preprocessing (`training.augment.preprocess_for_eval`)."""
+
+import json
+import os
+
+import numpy as np
+
+from export.convert import export_model
+from training.data import eval_split, load_splits
+from training.recipe import make_recipe
+
+
+def find_run_dir(model_path):
+    """The run directory holding `model_path` (RUN/checkpoints/X.keras), or None."""
+    run = os.path.dirname(os.path.dirname(os.path.abspath(model_path)))
+    return run if os.path.isfile(os.path.join(run, "config.json")) else None
+
+
+def preprocessed(splits, which, recipe, indices=None):
+    """Images of one split after the evaluation preprocessing, as float32 arrays."""
+    images, labels = getattr(splits, which)
+    if indices is not None:
+        images, labels = images[indices], labels[indices]
+    subset = splits.__class__(**{**splits.__dict__, which: (images, labels)})
+    batches = [x for x, _ in eval_split(subset, which, recipe)]
+    return np.concatenate([np.asarray(b) for b in batches]), labels
+
+
+def export_checkpoint(model_path, out_dir, quantizations, *, calibration_images=300,
+                      calibration_seed=0, test_limit=0, verify=True, batch_size=1,
+                      overwrite=False, latency_runs=50):
+    """export_model with the run's data; see export.convert.export_model.
+    Verification uses the whole test split (or its first `test_limit` images)."""
+    run = find_run_dir(model_path)
+    if run is None:
+        return export_model(model_path, out_dir, quantizations, batch_size=batch_size,
+                            overwrite=overwrite)
+    with open(os.path.join(run, "config.json")) as f:
+        recipe = make_recipe(json.load(f)["recipe"])
+    recipe.test_limit = test_limit
+    splits = load_splits(recipe)
+    rng = np.random.default_rng(calibration_seed)
+    chosen = rng.choice(len(splits.train[0]), min(calibration_images, len(splits.train[0])),
+                        replace=False)
+    calibration, _ = preprocessed(splits, "train", recipe, np.sort(chosen))
+    test = preprocessed(splits, "test", recipe) if verify else None
+    return export_model(model_path, out_dir, quantizations, calibration=calibration,
+                        labels=splits.class_names, calibration_seed=calibration_seed,
+                        test=test, batch_size=batch_size, overwrite=overwrite,
+                        latency_runs=latency_runs)

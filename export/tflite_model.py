@@ -1,0 +1,85 @@
+"""A `.tflite` file in the LiteRT interpreter: predictions, op list, latency.
+
+Imports no TensorFlow: ai_edge_litert (or tflite_runtime), numpy only. An
+int8 input is quantized as q = round(x / scale) + zero_point, rounding half
+to even (numpy's rule), clipped to -128..127.
+"""
+
+import gzip
+
+import statistics
+import time
+
+import numpy as np
+
+try:
+    from ai_edge_litert.interpreter import Interpreter
+except ImportError:  # pragma: no cover - boards with the older runtime
+    from tflite_runtime.interpreter import Interpreter
+
+
+class TFLiteModel:
+    def __init__(self, path, threads=None):
+        self.path = path
+        self.interpreter = Interpreter(model_path=path, num_threads=threads)
+        self.interpreter.allocate_tensors()
+        self.input = self.interpreter.get_input_details()[0]
+        self.output = self.interpreter.get_output_details()[0]
+
+    def predict_one(self, image):
+        """Probabilities (float32) for one H×W×C image of 0..255 pixels."""
+        x = np.asarray(image, np.float32)[None]
+        scale, zero_point = self.input["quantization"]
+        if self.input["dtype"] == np.int8:
+            x = np.clip(np.round(x / scale) + zero_point, -128, 127).astype(np.int8)
+        self.interpreter.set_tensor(self.input["index"], x.astype(self.input["dtype"]))
+        self.interpreter.invoke()
+        y = self.interpreter.get_tensor(self.output["index"])[0]
+        scale, zero_point = self.output["quantization"]
+        if self.output["dtype"] == np.int8:
+            y = (y.astype(np.float32) - zero_point) * scale
+        return y.astype(np.float32)
+
+    def predict(self, images):
+        return np.stack([self.predict_one(image) for image in images])
+
+    def latency_ms(self, runs=50):
+        """Median and 90th percentile of `runs` invocations on one input, in ms."""
+        x = np.zeros(self.input["shape"], self.input["dtype"])
+        self.interpreter.set_tensor(self.input["index"], x)
+        self.interpreter.invoke()  # warm-up
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            self.interpreter.invoke()
+            times.append((time.perf_counter() - start) * 1000)
+        times.sort()
+        return statistics.median(times), times[int(0.9 * (len(times) - 1))]
+
+
+def sizes(path):
+    """(bytes, gzip-compressed bytes) of a file."""
+    with open(path, "rb") as f:
+        data = f.read()
+    return len(data), len(gzip.compress(data, 9))
+
+
+def op_names(path):
+    """Sorted builtin op names of a `.tflite` file (custom ops as CUSTOM:<name>)."""
+    from ai_edge_litert import schema_py_generated as schema
+
+    with open(path, "rb") as f:
+        model = schema.Model.GetRootAs(f.read(), 0)
+    names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
+    ops = set()
+    for i in range(model.OperatorCodesLength()):
+        code = model.OperatorCodes(i)
+        builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
+        if names.get(builtin) == "CUSTOM":
+            ops.add(f"CUSTOM:{code.CustomCode().decode()}")
+        else:
+            ops.add(names.get(builtin, str(builtin)))
+    return sorted(ops)
+
+
+

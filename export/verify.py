@@ -1,0 +1,65 @@
+"""Checks of exported `.tflite` variants against the Keras model they came from."""
+
+import statistics
+import time
+
+import numpy as np
+import tensorflow as tf
+
+from export.tflite_model import TFLiteModel, op_names, sizes
+
+
+def keras_latency_ms(model, runs=50):
+    """Median and p90 of one-image forward passes of the Keras model, in ms."""
+    x = tf.zeros((1, *model.input_shape[1:]))
+    forward = tf.function(lambda t: model(t, training=False))
+    forward(x)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        np.asarray(forward(x))
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(0.9 * (runs - 1))]
+
+
+def verify_variant(path, keras_probs, images, labels, runs=50):
+    """Accuracy, agreement with Keras, output difference, size, ops, latency."""
+    model = TFLiteModel(path, threads=1)
+    probs = model.predict(images)
+    size, gzipped = sizes(path)
+    predicted, expected = probs.argmax(1), keras_probs.argmax(1)
+    latency = {}
+    for threads in (1, 2):
+        median, p90 = TFLiteModel(path, threads=threads).latency_ms(runs)
+        latency[f"{threads}_thread"] = {"median_ms": median, "p90_ms": p90}
+    return {
+        "file": path,
+        "bytes": size, "gzip_bytes": gzipped,
+        "ops": op_names(path),
+        "images": int(len(labels)),
+        "accuracy": float(np.mean(predicted == labels)),
+        "agreement_with_keras": float(np.mean(predicted == expected)),
+        "max_abs_output_difference": float(np.abs(probs - keras_probs).max()),
+        "latency": latency,
+    }
+
+
+def markdown(report):
+    """The report as a Markdown table."""
+    keras_row = report["keras"]
+    lines = [f"# Export of {report['model']}", "",
+             f"Test images: {keras_row['images']}; Keras float accuracy "
+             f"{keras_row['accuracy']:.4f}; Keras latency (1 image) "
+             f"{keras_row['latency']['median_ms']:.2f} ms median.", "",
+             "| variant | size | gzip | accuracy | agreement | max output diff | "
+             "1 thread ms (median / p90) | 2 threads ms (median / p90) |",
+             "|---|--:|--:|--:|--:|--:|--:|--:|"]
+    for name, v in report["variants"].items():
+        one, two = v["latency"]["1_thread"], v["latency"]["2_thread"]
+        lines.append(
+            f"| {name} | {v['bytes'] / 1024:.0f} KiB | {v['gzip_bytes'] / 1024:.0f} KiB | "
+            f"{v['accuracy']:.4f} | {v['agreement_with_keras']:.4f} | "
+            f"{v['max_abs_output_difference']:.2e} | {one['median_ms']:.2f} / {one['p90_ms']:.2f} | "
+            f"{two['median_ms']:.2f} / {two['p90_ms']:.2f} |")
+    return "\n".join(lines) + "\n"

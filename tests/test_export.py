@@ -1,0 +1,101 @@
+"""TFLite export of a model trained on real Fashion-MNIST: agreement, ops,
+metadata, and failed exports that leave nothing behind."""
+
+import json
+import os
+
+import keras
+import numpy as np
+import pytest
+
+import keras_resnet as kr
+from export import tflite_metadata
+from export.convert import ExportError, export_model
+from export.from_run import export_checkpoint
+from export.tflite_model import TFLiteModel, op_names
+
+VARIANTS = ["float32", "float16", "dynamic", "int8", "int8-io"]
+
+
+@pytest.fixture(scope="module")
+def exported(short_run, tmp_path_factory):
+    out = tmp_path_factory.mktemp("exports") / "short_run"
+    model = os.path.join(short_run["run_dir"], "checkpoints", "best.keras")
+    report = export_checkpoint(model, str(out), VARIANTS, latency_runs=10)
+    return out, report
+
+
+def test_every_variant_agrees_with_keras_on_the_whole_test_set(exported):
+    out, report = exported
+    assert report["keras"]["images"] == 10_000
+    for name in VARIANTS:
+        variant = report["variants"][name]
+        assert variant["images"] == 10_000
+        assert variant["agreement_with_keras"] >= (1.0 if name == "float32" else 0.97), name
+        assert not [op for op in variant["ops"] if op.startswith(("CUSTOM", "Flex"))]
+        assert os.path.getsize(out / f"model_{name}.tflite") == variant["bytes"]
+    # float32: probabilities within 1e-4 of Keras' (their scale is 1).
+    assert report["variants"]["float32"]["max_abs_output_difference"] <= 1e-4
+    assert report["variants"]["int8"]["bytes"] < 0.35 * report["variants"]["float32"]["bytes"]
+    assert (out / "report.md").read_text().count("\n| ") == 1 + len(VARIANTS)
+
+
+def test_metadata_round_trips_and_the_file_still_loads(exported):
+    out, _ = exported
+    for name in VARIANTS:
+        path = out / f"model_{name}.tflite"
+        embedded = tflite_metadata.read(path.read_bytes())
+        assert embedded == json.loads((out / f"model_{name}.json").read_text())
+        assert embedded["labels"][9] == "Ankle boot" and embedded["quantization"] == name
+        assert embedded["input"]["channels"] == 1 and embedded["calibration"]["images"] == 300
+        model = TFLiteModel(str(path))
+        assert list(model.input["shape"]) == [1, 28, 28, 1]
+    io = tflite_metadata.read((out / "model_int8-io.tflite").read_bytes())["input_tensor"]
+    assert io["dtype"] == "int8" and io["scale"] > 0
+    details = TFLiteModel(str(out / "model_int8-io.tflite")).input["quantization"]
+    assert (io["scale"], io["zero_point"]) == (pytest.approx(details[0]), details[1])
+
+
+@keras.saving.register_keras_serializable(package="tests")
+class InverseErf(keras.layers.Layer):
+    """A TensorFlow op with no TFLite builtin."""
+
+    def call(self, x):
+        import tensorflow as tf
+
+        return tf.math.erfinv(x)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+def test_a_flex_op_fails_the_export_and_leaves_nothing(tmp_path):
+    inputs = keras.Input((8, 8, 1))
+    model = keras.Model(inputs, keras.layers.Dense(2)(keras.layers.Flatten()(
+        InverseErf()(inputs * 0.5))))
+    model.save(tmp_path / "flex.keras")
+    out = tmp_path / "out"
+    with pytest.raises(ExportError, match=r"the model uses TensorFlow op\(s\) that TFLite "
+                                          r"has no builtin for: Erfinv"):
+        export_model(str(tmp_path / "flex.keras"), str(out), ["float32"])
+    assert not out.exists() and os.listdir(tmp_path) == ["flex.keras"]
+
+
+def test_bad_inputs_are_one_line_errors(tmp_path):
+    (tmp_path / "fake.keras").write_text("not a zip")
+    with pytest.raises(ValueError, match=r"^model='.*fake.keras' is not a loadable Keras model"):
+        export_model(str(tmp_path / "fake.keras"), str(tmp_path / "out"), ["float32"])
+    kr.ResNet20(input_shape=(28, 28, 1), classes=10).save(tmp_path / "r20.keras")
+    with pytest.raises(ValueError, match=r"^quantize='int8' needs calibration images"):
+        export_model(str(tmp_path / "r20.keras"), str(tmp_path / "out"), ["int8"])
+    assert not (tmp_path / "out").exists()
+
+
+def test_model_outside_a_run_exports_float_without_a_report(tmp_path, rng):
+    model = kr.ResNet20(input_shape=(32, 32, 3), classes=5, preprocessing="unit")
+    model.save(tmp_path / "m.keras")
+    written = export_checkpoint(str(tmp_path / "m.keras"), str(tmp_path / "out"),
+                                ["float32"], batch_size=2)
+    tfl = TFLiteModel(written["float32"])
+    assert list(tfl.input["shape"]) == [2, 32, 32, 3]
+    assert "CONV_2D" in op_names(written["float32"])
