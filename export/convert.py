@@ -34,14 +34,15 @@ class ExportError(RuntimeError):
 
 def export_model(model_path, out_dir, quantizations, *, calibration=None, labels=None,
                  calibration_seed=None, test=None, batch_size=1, overwrite=False,
-                 latency_runs=50):
+                 latency_runs=50, style="cifar"):
     """Writes out_dir/saved_model, and for each quantization model_<q>.tflite
     with its metadata as model_<q>.json; with `test` also report.json and
     report.md. Returns the report (or {quantization: path} without `test`).
 
     `calibration` (needed for int8) and `test`'s images are float32 N×H×W×C
     arrays of real images already passed through the training side's
-    evaluation preprocessing; `test` is (images, labels).
+    evaluation preprocessing; `test` is (images, labels). `style` names that
+    preprocessing's resize ("cifar" or "imagenet"), recorded in the metadata.
     """
     for q in quantizations:
         if q not in QUANTIZATIONS:
@@ -59,7 +60,7 @@ def export_model(model_path, out_dir, quantizations, *, calibration=None, labels
     try:
         saved = os.path.join(work, "saved_model")
         _write_saved_model(model, saved, batch_size)
-        base = describe(model, model_path, labels, calibration, calibration_seed)
+        base = describe(model, model_path, labels, calibration, calibration_seed, style)
         written = {}
         for q in quantizations:
             content = convert(saved, q, calibration)
@@ -152,7 +153,7 @@ def convert(saved_model, quantization, calibration=None):
                           f"{str(error).strip().splitlines()[0]}") from None
 
 
-def describe(model, model_path, labels, calibration, calibration_seed):
+def describe(model, model_path, labels, calibration, calibration_seed, style):
     """The metadata every variant shares: labels and how to prepare an input."""
     height, width, channels = model.input_shape[1:]
     classes = model.output_shape[-1]
@@ -173,6 +174,7 @@ def describe(model, model_path, labels, calibration, calibration_seed):
         "input": {"height": height, "width": width, "channels": channels,
                   "colour_order": "grey" if channels == 1 else "RGB",
                   "pixel_range": [0, 255],
+                  "style": style,
                   "resize": "bilinear, antialiased; cifar style: straight to the input "
                             "size; imagenet style: shorter side to size/0.875, centre crop",
                   "normalisation": normalisation},

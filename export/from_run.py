@@ -49,4 +49,5 @@ def export_checkpoint(model_path, out_dir, quantizations, *, calibration_images=
     return export_model(model_path, out_dir, quantizations, calibration=calibration,
                         labels=splits.class_names, calibration_seed=calibration_seed,
                         test=test, batch_size=batch_size, overwrite=overwrite,
-                        latency_runs=latency_runs)
+                        latency_runs=latency_runs,
+                        style="imagenet" if recipe.augment == "imagenet" else "cifar")

@@ -1,8 +1,8 @@
-"""Our metadata inside a `.tflite` file: a JSON document stored in a buffer
-that an entry of the flatbuffer's `metadata` table names. Reading needs only
-`flatbuffers` and the schema module that `ai-edge-litert` ships (no
-TensorFlow, no tflite-support, whose metadata writers cannot be installed
-beside TensorFlow 2.21); the interpreter ignores entries it does not know."""
+"""Writing our metadata into a `.tflite` file: a JSON document stored in a
+buffer that an entry of the flatbuffer's `metadata` table names (the schema
+module of `ai-edge-litert`; tflite-support's metadata writers cannot be
+installed beside TensorFlow 2.21). The interpreter ignores entries it does not
+know; `resnet_edge.metadata.read` reads it back with `flatbuffers` alone."""
 
 import json
 
@@ -10,7 +10,8 @@ import flatbuffers
 import numpy as np
 from ai_edge_litert import schema_py_generated as schema
 
-NAME = "keras_resnet.metadata"
+from resnet_edge.metadata import NAME, read  # noqa: F401 (read: the other half)
+
 IDENTIFIER = b"TFL3"
 
 
@@ -30,17 +31,6 @@ def embed(model_bytes, metadata):
     builder = flatbuffers.Builder(len(model_bytes) + 4096)
     builder.Finish(model.Pack(builder), file_identifier=IDENTIFIER)
     return bytes(builder.Output())
-
-
-def read(model_bytes):
-    """The metadata dict stored under NAME, or None."""
-    model = schema.Model.GetRootAs(model_bytes, 0)
-    for i in range(model.MetadataLength()):
-        entry = model.Metadata(i)
-        if _name(entry.Name()) == NAME:
-            data = model.Buffers(entry.Buffer()).DataAsNumpy()
-            return json.loads(bytes(data).decode())
-    return None
 
 
 def _name(name):

@@ -1,12 +1,13 @@
 """Checks of exported `.tflite` variants against the Keras model they came from."""
 
+import gzip
 import statistics
 import time
 
 import numpy as np
 import tensorflow as tf
 
-from export.tflite_model import TFLiteModel, op_names, sizes
+from resnet_edge.tflite import TFLiteModel
 
 
 def keras_latency_ms(model, runs=50):
@@ -63,3 +64,28 @@ def markdown(report):
             f"{v['max_abs_output_difference']:.2e} | {one['median_ms']:.2f} / {one['p90_ms']:.2f} | "
             f"{two['median_ms']:.2f} / {two['p90_ms']:.2f} |")
     return "\n".join(lines) + "\n"
+
+
+def sizes(path):
+    """(bytes, gzip-compressed bytes) of a file."""
+    with open(path, "rb") as f:
+        data = f.read()
+    return len(data), len(gzip.compress(data, 9))
+
+
+def op_names(path):
+    """Sorted builtin op names of a `.tflite` file (custom ops as CUSTOM:<name>)."""
+    from ai_edge_litert import schema_py_generated as schema
+
+    with open(path, "rb") as f:
+        model = schema.Model.GetRootAs(f.read(), 0)
+    names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
+    ops = set()
+    for i in range(model.OperatorCodesLength()):
+        code = model.OperatorCodes(i)
+        builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
+        if names.get(builtin) == "CUSTOM":
+            ops.add(f"CUSTOM:{code.CustomCode().decode()}")
+        else:
+            ops.add(names.get(builtin, str(builtin)))
+    return sorted(ops)

@@ -126,6 +126,16 @@ def _parser():
                         help="skip the test-set comparison and latency report")
     export.add_argument("--overwrite", action="store_true")
 
+    predict = sub.add_parser(
+        "predict", help="classify images with an exported .tflite model (no TensorFlow)",
+        description="Prints the top-k labels with probabilities for each image, "
+                    "preprocessed as in training. Example: resnet predict "
+                    "exports/x/model_int8.tflite shoe.jpg bag.png")
+    predict.add_argument("model", help="a .tflite file written by `resnet export`")
+    predict.add_argument("images", nargs="+", help="JPEG, PNG, BMP or GIF files")
+    predict.add_argument("--top", type=int, default=3)
+    predict.add_argument("--threads", type=int, default=None)
+
     evaluate = sub.add_parser("evaluate", help="evaluate a run's best checkpoint")
     evaluate.add_argument("run_dir", help="a run directory written by `resnet train`")
     evaluate.add_argument("--split", choices=("test", "validation"), default="test")
@@ -254,6 +264,23 @@ def _export(args):
     print(f"exported to {output}")
 
 
+def _predict(args):
+    if args.top < 1:
+        raise UserError(f"--top={args.top} is not valid; allowed: >= 1")
+    import warnings
+
+    from resnet_edge import Predictor
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        predictor = Predictor(args.model, threads=args.threads)
+    for warning in caught:
+        print(f"resnet: warning: {warning.message}", file=sys.stderr)
+    for path in args.images:
+        ranked = predictor.top_k(path, k=args.top)
+        print(f"{path}: " + ", ".join(f"{label} {p:.3f}" for label, p in ranked))
+
+
 def _evaluate(args):
     from training.run_dir import RunDir
 
@@ -269,7 +296,8 @@ def _evaluate(args):
 
 
 COMMANDS = {"models": _models, "summary": _summary, "train": _train,
-            "finetune": _finetune, "export": _export, "evaluate": _evaluate}
+            "finetune": _finetune, "export": _export, "predict": _predict,
+            "evaluate": _evaluate}
 
 
 def main(argv=None):

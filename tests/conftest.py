@@ -7,6 +7,9 @@ import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
 
+EXPORT_VARIANTS = ["float32", "float16", "dynamic", "int8", "int8-io"]
+
+
 @pytest.fixture(scope="session")
 def resnet1202():
     """ResNet-1202 (option A, 32×32×3, 10 classes): 15 s to build, built once."""
@@ -82,3 +85,14 @@ def folder(tmp_path_factory):
     (root / "trouser" / "notes.png").write_text("this is not an image\n")
     (root / "trouser" / "readme.txt").write_text("ignored: not an image extension\n")
     return root
+
+
+@pytest.fixture(scope="session")
+def exported(short_run, tmp_path_factory):
+    """The short run's best checkpoint exported in five variants, verified."""
+    from export.from_run import export_checkpoint
+
+    out = tmp_path_factory.mktemp("exports") / "short_run"
+    model = os.path.join(short_run["run_dir"], "checkpoints", "best.keras")
+    report = export_checkpoint(model, str(out), EXPORT_VARIANTS, latency_runs=10)
+    return out, report

@@ -12,17 +12,10 @@ import keras_resnet as kr
 from export import tflite_metadata
 from export.convert import ExportError, export_model
 from export.from_run import export_checkpoint
-from export.tflite_model import TFLiteModel, op_names
+from export.verify import op_names
+from resnet_edge.tflite import TFLiteModel
 
-VARIANTS = ["float32", "float16", "dynamic", "int8", "int8-io"]
-
-
-@pytest.fixture(scope="module")
-def exported(short_run, tmp_path_factory):
-    out = tmp_path_factory.mktemp("exports") / "short_run"
-    model = os.path.join(short_run["run_dir"], "checkpoints", "best.keras")
-    report = export_checkpoint(model, str(out), VARIANTS, latency_runs=10)
-    return out, report
+from conftest import EXPORT_VARIANTS as VARIANTS
 
 
 def test_every_variant_agrees_with_keras_on_the_whole_test_set(exported):

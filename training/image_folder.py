@@ -1,13 +1,13 @@
 """An image folder tree as a dataset: ROOT/<class name>/<image files>.
 
-Every file is decoded once, before any pipeline runs (a decode error inside
-tf.data would abort the iteration, and `ignore_errors()` would drop files
-without naming them). Files that cannot be read are skipped and counted, with
-one warning naming them. Decoded images are converted to the model's channel
-count (grey ↔ RGB; alpha composited onto black, the background of
-Fashion-MNIST-style models; 16-bit images scaled to 8 bits), resized so the
-shorter side is `store_size` and centre-cropped to a square, and kept in
-memory as uint8.
+Every file is decoded once (`resnet_edge.images.decode`, the decoder the edge
+runtime uses too), before any pipeline runs: a decode error inside tf.data
+would abort the iteration, and `ignore_errors()` would drop files without
+naming them. Files that cannot be read are skipped and counted, with one
+warning naming them. Decoded images are converted to the model's channel
+count (`training.augment.to_channels`: grey ↔ RGB, alpha composited onto
+black), resized so the shorter side is `store_size`, centre-cropped to a
+square, and kept in memory as uint8.
 """
 
 import os
@@ -15,9 +15,9 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
-from training.augment import resize_shorter_and_crop
+from resnet_edge import images
+from training.augment import resize_shorter_and_crop, to_channels
 
 EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
 MAX_BYTES = 8 << 30  # refuse to hold more than 8 GiB of decoded images
@@ -45,25 +45,6 @@ def scan(root):
     return paths, np.array(labels, np.int64), tuple(class_names)
 
 
-def decode(path, channels):
-    """An image file as an H×W×channels uint8 array (see the module doc)."""
-    with Image.open(path) as image:
-        image.load()  # decodes fully: a truncated file fails here
-        if image.mode in ("I;16", "I;16B", "I;16L", "I"):
-            array = np.asarray(image, np.uint32)
-            array = (array >> 8 if array.max() > 255 else array).astype(np.uint8)
-            image = Image.fromarray(array, "L")
-        if image.mode in ("P", "PA", "LA") or "transparency" in image.info:
-            image = image.convert("RGBA")
-        if image.mode == "RGBA":
-            rgb = np.asarray(image, np.float32)
-            array = rgb[..., :3] * (rgb[..., 3:] / 255.0)
-            image = Image.fromarray(np.round(array).astype(np.uint8), "RGB")
-        image = image.convert("L" if channels == 1 else "RGB")
-        array = np.asarray(image)
-    return array[..., None] if array.ndim == 2 else array
-
-
 def load(root, store_size, channels, workers=4):
     """(images N×S×S×C uint8, labels, class_names, skipped paths)."""
     paths, labels, class_names = scan(root)
@@ -74,15 +55,16 @@ def load(root, store_size, channels, workers=4):
 
     def one(path):
         try:
-            image = decode(path, channels)
-        except (OSError, UnidentifiedImageError, ValueError, SyntaxError):
+            image = to_channels(images.decode(path), channels)
+        except images.UNREADABLE:
             return None
-        return resize_shorter_and_crop(image, store_size, store_size).numpy().round().astype(np.uint8)
+        image = resize_shorter_and_crop(image, store_size, store_size)
+        return np.round(image.numpy()).astype(np.uint8)
 
     with ThreadPoolExecutor(workers) as pool:
-        images = list(pool.map(one, paths))
-    keep = [i for i, image in enumerate(images) if image is not None]
-    skipped = [paths[i] for i, image in enumerate(images) if image is None]
+        decoded = list(pool.map(one, paths))
+    keep = [i for i, image in enumerate(decoded) if image is not None]
+    skipped = [paths[i] for i, image in enumerate(decoded) if image is None]
     if skipped:
         warnings.warn(f"skipped {len(skipped)} unreadable image file(s): " + ", ".join(skipped),
                       stacklevel=2)
@@ -90,4 +72,4 @@ def load(root, store_size, channels, workers=4):
     if empty:
         raise ValueError(f"class folder {os.path.join(root, empty[0])!r} holds no "
                          "readable images")
-    return np.stack([images[i] for i in keep]), labels[keep], class_names, skipped
+    return np.stack([decoded[i] for i in keep]), labels[keep], class_names, skipped

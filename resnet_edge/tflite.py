@@ -1,11 +1,9 @@
-"""A `.tflite` file in the LiteRT interpreter: predictions, op list, latency.
+"""A `.tflite` file in the LiteRT interpreter: predictions and latency.
 
 Imports no TensorFlow: ai_edge_litert (or tflite_runtime), numpy only. An
 int8 input is quantized as q = round(x / scale) + zero_point, rounding half
 to even (numpy's rule), clipped to -128..127.
 """
-
-import gzip
 
 import statistics
 import time
@@ -55,31 +53,3 @@ class TFLiteModel:
             times.append((time.perf_counter() - start) * 1000)
         times.sort()
         return statistics.median(times), times[int(0.9 * (len(times) - 1))]
-
-
-def sizes(path):
-    """(bytes, gzip-compressed bytes) of a file."""
-    with open(path, "rb") as f:
-        data = f.read()
-    return len(data), len(gzip.compress(data, 9))
-
-
-def op_names(path):
-    """Sorted builtin op names of a `.tflite` file (custom ops as CUSTOM:<name>)."""
-    from ai_edge_litert import schema_py_generated as schema
-
-    with open(path, "rb") as f:
-        model = schema.Model.GetRootAs(f.read(), 0)
-    names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
-    ops = set()
-    for i in range(model.OperatorCodesLength()):
-        code = model.OperatorCodes(i)
-        builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
-        if names.get(builtin) == "CUSTOM":
-            ops.add(f"CUSTOM:{code.CustomCode().decode()}")
-        else:
-            ops.add(names.get(builtin, str(builtin)))
-    return sorted(ops)
-
-
-

@@ -1,0 +1,66 @@
+"""`Predictor`: an exported classifier, its metadata and its preprocessing."""
+
+import os
+import warnings
+
+import numpy as np
+
+from resnet_edge import images, metadata, preprocess
+from resnet_edge.tflite import TFLiteModel
+
+
+class Predictor:
+    """Top-k labels for image files or arrays, from a `.tflite` file that
+    `resnet export` wrote (any classifier with an image input works too, with
+    a warning: class indices as labels, raw pixels resized to its input)."""
+
+    def __init__(self, model_path, threads=None):
+        if not os.path.isfile(model_path):
+            raise ValueError(f"model={model_path!r} is not valid; allowed: an existing .tflite file")
+        with open(model_path, "rb") as f:
+            content = f.read()
+        try:
+            self.metadata = metadata.read(content)
+            self.model = TFLiteModel(model_path, threads)
+        except Exception as error:
+            raise ValueError(f"model={model_path!r} is not a TFLite model "
+                             f"({type(error).__name__})") from None
+        shape = [int(d) for d in self.model.input["shape"]]
+        if self.metadata is None:
+            warnings.warn(f"{model_path} has no keras_resnet metadata: labels are class "
+                          "indices and images are resized straight to the model's input",
+                          stacklevel=2)
+            classes = int(self.model.output["shape"][-1])
+            self.metadata = {"labels": [str(i) for i in range(classes)],
+                             "input": {"height": shape[1], "width": shape[2],
+                                       "channels": shape[3], "style": "cifar"}}
+        spec = self.metadata["input"]
+        self.size = (spec["height"], spec["width"])
+        self.channels = spec["channels"]
+        self.style = spec.get("style", "cifar")
+        self.labels = self.metadata["labels"]
+
+    def preprocess(self, image):
+        """A path or an H×W×C array (C = 1, 3 or 4) → the model's float32 input."""
+        if isinstance(image, (str, os.PathLike)):
+            try:
+                image = images.decode(image)
+            except images.UNREADABLE:
+                raise ValueError(f"image={str(image)!r} is not valid; allowed: a readable "
+                                 "JPEG, PNG, BMP or GIF file") from None
+        image = np.asarray(image)
+        if image.ndim == 2:
+            image = image[..., None]
+        if image.ndim != 3 or image.shape[-1] not in (1, 3, 4):
+            raise ValueError(f"image of shape {image.shape} is not valid; allowed: H×W×C "
+                             "with C = 1 (grey), 3 (RGB) or 4 (RGBA)")
+        return preprocess.preprocess_for_eval(image, self.size, self.channels, self.style)
+
+    def probabilities(self, image):
+        return self.model.predict_one(self.preprocess(image))
+
+    def top_k(self, image, k=3):
+        """[(label, probability), ...] best first."""
+        probs = self.probabilities(image)
+        order = np.argsort(-probs, kind="stable")[:k]
+        return [(self.labels[i], float(probs[i])) for i in order]
