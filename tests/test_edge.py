@@ -81,3 +81,27 @@ def test_tflite_without_our_metadata_warns_and_uses_indices(tmp_path):
         "0", "1", "2", "3"]
     with pytest.raises(ValueError, match=r"image of shape \(4, 4, 2\) is not valid"):
         predictor.probabilities(np.zeros((4, 4, 2), np.uint8))
+
+
+def test_edge_extra_installs_and_runs_without_tensorflow(models, tmp_path):
+    """pip install ".[edge]" into a new virtual environment: no TensorFlow comes
+    with it, and `resnet predict` gives the in-process interpreter's top-1."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    venv = tmp_path / "edge-venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    install = subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "-c", os.path.join(root, "constraints.txt"), f"{root}[edge]"],
+        capture_output=True, text=True, timeout=600)
+    assert install.returncode == 0, install.stderr[-2000:]
+    probe = subprocess.run([python, "-c", "import tensorflow"], capture_output=True, text=True)
+    assert probe.returncode != 0 and "No module named 'tensorflow'" in probe.stderr
+    result = subprocess.run([str(venv / "bin" / "resnet"), "predict", models["int8-io"],
+                             *PHOTOS, "--top", "1"], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    reference, predictor = TFLiteModel(models["int8-io"]), Predictor(models["int8-io"])
+    for line, photo in zip(result.stdout.strip().splitlines(), PHOTOS):
+        tf_input = np.asarray(preprocess_for_eval(decode(photo), (28, 28), 1, "cifar"))
+        expected = predictor.labels[int(reference.predict_one(tf_input).argmax())]
+        assert line.startswith(f"{photo}: {expected} ")
