@@ -83,25 +83,53 @@ def test_tflite_without_our_metadata_warns_and_uses_indices(tmp_path):
         predictor.probabilities(np.zeros((4, 4, 2), np.uint8))
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _venv_with(tmp_path, *requirements):
+    """A new virtual environment with `requirements` installed; its bin/ path."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    install = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+         "--disable-pip-version-check", *requirements],
+        capture_output=True, text=True, timeout=600)
+    assert install.returncode == 0, install.stderr[-2000:]
+    return venv / "bin"
+
+
+def _expected_top1(model_path):
+    reference, labels = TFLiteModel(model_path), Predictor(model_path).labels
+    return [labels[int(reference.predict_one(np.asarray(
+        preprocess_for_eval(decode(photo), (28, 28), 1, "cifar"))).argmax())] for photo in PHOTOS]
+
+
+def _predict_top1(bin_dir, model_path, cwd):
+    result = subprocess.run([str(bin_dir / "resnet"), "predict", model_path, *PHOTOS, "--top", "1"],
+                            capture_output=True, text=True, cwd=cwd)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return [line.split(": ", 1)[1].rsplit(" ", 1)[0] for line in result.stdout.strip().splitlines()]
+
+
 def test_edge_extra_installs_and_runs_without_tensorflow(models, tmp_path):
     """pip install ".[edge]" into a new virtual environment: no TensorFlow comes
     with it, and `resnet predict` gives the in-process interpreter's top-1."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    venv = tmp_path / "edge-venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    python = str(venv / "bin" / "python")
-    install = subprocess.run(
-        [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "-c", os.path.join(root, "constraints.txt"), f"{root}[edge]"],
-        capture_output=True, text=True, timeout=600)
-    assert install.returncode == 0, install.stderr[-2000:]
-    probe = subprocess.run([python, "-c", "import tensorflow"], capture_output=True, text=True)
+    bin_dir = _venv_with(tmp_path, "-c", os.path.join(ROOT, "constraints.txt"), f"{ROOT}[edge]")
+    probe = subprocess.run([str(bin_dir / "python"), "-c", "import tensorflow"],
+                           capture_output=True, text=True)
     assert probe.returncode != 0 and "No module named 'tensorflow'" in probe.stderr
-    result = subprocess.run([str(venv / "bin" / "resnet"), "predict", models["int8-io"],
-                             *PHOTOS, "--top", "1"], capture_output=True, text=True, cwd=tmp_path)
-    assert result.returncode == 0, result.stderr[-2000:]
-    reference, predictor = TFLiteModel(models["int8-io"]), Predictor(models["int8-io"])
-    for line, photo in zip(result.stdout.strip().splitlines(), PHOTOS):
-        tf_input = np.asarray(preprocess_for_eval(decode(photo), (28, 28), 1, "cifar"))
-        expected = predictor.labels[int(reference.predict_one(tf_input).argmax())]
-        assert line.startswith(f"{photo}: {expected} ")
+    assert _predict_top1(bin_dir, models["int8-io"], tmp_path) == _expected_top1(models["int8-io"])
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="tflite-runtime 2.14, its last "
+                    "release, has wheels for Python 3.11 at the newest")
+def test_tflite_runtime_fallback_gives_litert_top1(models, tmp_path):
+    bin_dir = _venv_with(tmp_path, "tflite-runtime==2.14.0", "numpy<2", "pillow", "flatbuffers")
+    subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--no-deps",
+                    ROOT], check=True, capture_output=True, timeout=300)
+    probe = subprocess.run([str(bin_dir / "python"), "-c", "import ai_edge_litert"],
+                           capture_output=True, text=True)
+    assert probe.returncode != 0  # so the fallback is what runs
+    for quantization in ("float32", "int8-io"):
+        assert _predict_top1(bin_dir, models[quantization], tmp_path) == _expected_top1(
+            models[quantization])
