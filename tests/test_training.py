@@ -144,3 +144,22 @@ def test_mirrored_strategy_on_two_logical_devices_matches_one_device(tmp_path):
     # Each replica normalises its half batch with its own BatchNorm statistics,
     # so the losses differ a little: measured up to 2.7% relative (3 epochs).
     np.testing.assert_allclose(mirrored["loss"], single["loss"], rtol=0.05)
+
+
+@pytest.mark.parametrize("options", [
+    {"optimizer": "adamw", "learning_rate": 0.002, "weight_decay": 0.05, "ema": 0.9,
+     "mixup": 0.2, "cutmix": 1.0, "erase": 0.5, "schedule": "multistep", "clipnorm": 5.0,
+     "steps_per_execution": 2, "label_smoothing": 0.1},
+    {"augment": "imagenet", "image_size": 32, "channels": 3, "zero_init_residual": True,
+     "model": "ResNet18", "model_options": {"drop_path_rate": 0.1}},
+], ids=["optimizer-and-mixing-options", "imagenet-style"])
+def test_recipe_options_train_end_to_end(options, tmp_path):
+    from training.fit import train
+
+    recipe = load_recipe("fashion_mnist", {"train_limit": 512, "validation_size": 256,
+                                           "test_limit": 256, "batch_size": 64, "epochs": 2,
+                                           **options})
+    summary = train(recipe, str(tmp_path / "run"), verbose=0)
+    assert summary["optimizer_steps"] == 2 * 8
+    assert all(np.isfinite(h["loss"]) for h in summary["history"])
+    assert summary["test"]["images"] == 256
