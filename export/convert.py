@@ -24,8 +24,8 @@ import tensorflow as tf
 import keras_resnet
 from export import tflite_metadata
 
-QUANTIZATIONS = ("float32", "float16", "dynamic", "int8", "int8-io", "int16x8")
-NEEDS_CALIBRATION = ("int8", "int8-io", "int16x8")
+QUANTIZATIONS = ("float32", "float16", "dynamic", "int8", "int8-io", "int16x8", "int8-qat")
+NEEDS_CALIBRATION = ("int8", "int8-io", "int16x8", "int8-qat")
 
 
 class ExportError(RuntimeError):
@@ -34,7 +34,7 @@ class ExportError(RuntimeError):
 
 def export_model(model_path, out_dir, quantizations, *, calibration=None, labels=None,
                  calibration_seed=None, test=None, batch_size=1, overwrite=False,
-                 latency_runs=50, style="cifar"):
+                 latency_runs=50, style="cifar", run_dir=None, qat_epochs=1):
     """Writes out_dir/saved_model, and for each quantization model_<q>.tflite
     with its metadata as model_<q>.json; with `test` also report.json and
     report.md. Returns the report (or {quantization: path} without `test`).
@@ -43,6 +43,7 @@ def export_model(model_path, out_dir, quantizations, *, calibration=None, labels
     arrays of real images already passed through the training side's
     evaluation preprocessing; `test` is (images, labels). `style` names that
     preprocessing's resize ("cifar" or "imagenet"), recorded in the metadata.
+    "int8-qat" fine-tunes for `qat_epochs` on the data of the run in `run_dir`.
     """
     for q in quantizations:
         if q not in QUANTIZATIONS:
@@ -50,6 +51,9 @@ def export_model(model_path, out_dir, quantizations, *, calibration=None, labels
         if q in NEEDS_CALIBRATION and calibration is None:
             raise ValueError(f"quantize={q!r} needs calibration images: export a checkpoint "
                              "inside a run directory, or pass calibration data")
+        if q == "int8-qat" and run_dir is None:
+            raise ValueError("quantize='int8-qat' needs the training data: export a "
+                             "checkpoint inside a run directory")
     if os.path.exists(out_dir) and not overwrite:
         raise ValueError(f"output directory {out_dir!r} exists; allowed: a new directory, "
                          "or --overwrite")
@@ -63,7 +67,12 @@ def export_model(model_path, out_dir, quantizations, *, calibration=None, labels
         base = describe(model, model_path, labels, calibration, calibration_seed, style)
         written = {}
         for q in quantizations:
-            content = convert(saved, q, calibration)
+            if q == "int8-qat":
+                from export.qat import qat_int8
+
+                content = qat_int8(model_path, run_dir, calibration, work, qat_epochs)
+            else:
+                content = convert(saved, q, calibration)
             metadata = {**base, **io_details(content), "quantization": q}
             content = tflite_metadata.embed(content, metadata)
             name = f"model_{q}.tflite"

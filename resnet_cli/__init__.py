@@ -117,7 +117,11 @@ def _parser():
                     "resnet export runs/x/checkpoints/best.keras --quantize float32 int8")
     export.add_argument("model", help="a .keras model")
     export.add_argument("--quantize", nargs="+", default=["float32", "int8"],
-                        choices=("float32", "float16", "dynamic", "int8", "int8-io", "int16x8"))
+                        choices=("float32", "float16", "dynamic", "int8", "int8-io", "int16x8",
+                                 "int8-qat"))
+    export.add_argument("--qat", action="store_true",
+                        help="also an int8 model made by quantization-aware training (int8-qat)")
+    export.add_argument("--qat-epochs", type=int, default=1)
     export.add_argument("--output", help="output directory (default: exports/<run>)")
     export.add_argument("--batch-size", type=int, default=1, help="fixed batch of the input")
     export.add_argument("--calibration-images", type=int, default=300)
@@ -254,7 +258,8 @@ def _export(args):
                         "or --overwrite")
     from export.from_run import export_checkpoint
 
-    report = export_checkpoint(args.model, output, args.quantize,
+    quantize = list(dict.fromkeys(args.quantize + (["int8-qat"] if args.qat else [])))
+    report = export_checkpoint(args.model, output, quantize, qat_epochs=args.qat_epochs,
                                calibration_images=args.calibration_images,
                                calibration_seed=args.seed, verify=not args.no_verify,
                                batch_size=args.batch_size, overwrite=args.overwrite)
