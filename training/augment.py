@@ -9,7 +9,6 @@ training stream, so a resumed run sees exactly the augmentations it would have.
 
 import tensorflow as tf
 
-STYLES = ("cifar", "imagenet")
 CROP_FRACTION = 0.875  # ImageNet evaluation: resize to size/0.875, centre crop
 
 
@@ -59,8 +58,11 @@ def augment_for_train(image, seed, size, channels, style="cifar", pad=4, erase=0
 
     "cifar": pad `pad` pixels of zeros, random crop back, random flip.
     "imagenet": random resized crop (area 8-100%, aspect 3/4-4/3), random flip.
+    "none": the evaluation preprocessing only.
     `erase`: probability of random erasing (a rectangle of noise).
     """
+    if style == "none":
+        return preprocess_for_eval(image, size, channels)
     seeds = tf.random.experimental.stateless_split(seed, num=4)
     height, width = size
     if style == "imagenet":

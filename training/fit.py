@@ -34,22 +34,12 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
     run = RunDir(output_dir)
     run.check(resume, overwrite)
     splits = splits or load_splits(recipe)
-    n_train = len(splits.train[0])
-    if recipe.batch_size > n_train:
-        raise ValueError(f"batch_size={recipe.batch_size} is not valid; allowed: at most "
-                         f"the {n_train} training images")
-    steps_per_epoch = recipe.steps_per_epoch or n_train // recipe.batch_size
-    wanted = recipe.steps or recipe.epochs * (n_train // recipe.batch_size)
-    epochs = math.ceil(wanted / steps_per_epoch)
-    total_steps = epochs * steps_per_epoch
+    plan = _plan(recipe, len(splits.train[0]))
     run.prepare(resume, overwrite)
     keras.utils.set_random_seed(recipe.seed)
     if recipe.deterministic:
         tf.config.experimental.enable_op_determinism()
     device = hardware.resolve(recipe.precision, recipe.jit_compile)
-    size, channels = splits.size, splits.channels
-    num_classes = len(splits.class_names)
-
     strategy = _strategy(recipe)
     device["replicas"] = strategy.num_replicas_in_sync
     with strategy.scope():
@@ -57,31 +47,15 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
             state = run.read_state()
             model = keras.saving.load_model(f"{run.checkpoints}/{state['checkpoint']}")
             _compile(model, recipe, device, model.optimizer)
-            initial_epoch = state["epoch"]
         else:
-            state = {}
-            config = {"recipe": dataclasses.asdict(recipe), "device": device,
-                      "epochs": epochs, "steps_per_epoch": steps_per_epoch,
-                      "total_steps": total_steps, "versions": versions()}
-            run.write_json("config.json", config)
-            if model is None:
-                model = _build(recipe, device, (*size, channels), num_classes)
-            elif recipe.distribute != "none":  # built outside the scope: clone into it
-                weights = model.get_weights()
-                model = keras.models.clone_model(model)
-                model.set_weights(weights)
-            _compile(model, recipe, device, _optimizer(recipe, total_steps, steps_per_epoch))
-            initial_epoch = 0
+            state = {"epoch": 0}
+            run.write_json("config.json", {"recipe": dataclasses.asdict(recipe),
+                                           "device": device, **plan, "versions": versions()})
+            model = _fresh_model(model, recipe, device, splits)
+            _compile(model, recipe, device, _optimizer(recipe, plan))
 
-    augmentation = Augmentation(recipe.augment if recipe.augment != "none" else "cifar",
-                                recipe.pad if recipe.augment != "none" else 0,
-                                recipe.erase, recipe.mixup, recipe.cutmix)
-    train_ds = train_stream(
-        *splits.train, num_classes, batch_size=recipe.batch_size, seed=recipe.seed,
-        start_step=initial_epoch * steps_per_epoch, total_steps=total_steps, size=size,
-        channels=channels, augmentation=augmentation, deterministic=recipe.deterministic)
     val_ds = eval_split(splits, "validation", recipe) if len(splits.validation[0]) else None
-    checkpoint = RunCheckpoint(run, state, steps_per_epoch,
+    checkpoint = RunCheckpoint(run, state, plan["steps_per_epoch"],
                                monitor="val_accuracy" if val_ds else "accuracy")
     throughput = Throughput()
     callbacks = [checkpoint, throughput,
@@ -90,8 +64,10 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
     if recipe.ema:
         callbacks.insert(0, keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
     start = time.time()
-    model.fit(train_ds, epochs=epochs, steps_per_epoch=steps_per_epoch,
-              initial_epoch=initial_epoch, validation_data=val_ds,
+    model.fit(_train_stream(recipe, splits, state["epoch"] * plan["steps_per_epoch"],
+                            plan["total_steps"]),
+              epochs=plan["epochs"], steps_per_epoch=plan["steps_per_epoch"],
+              initial_epoch=state["epoch"], validation_data=val_ds,
               callbacks=callbacks, verbose=verbose, shuffle=False)
     if checkpoint.failure:
         last = state.get("checkpoint")
@@ -101,14 +77,14 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
     best = keras.saving.load_model(run.best, compile=False)
     evaluation = report.evaluate(best, eval_split(splits, "test", recipe), splits.test[1],
                                  splits.class_names)
-    trained_images = recipe.batch_size * steps_per_epoch * len(throughput.seconds)
+    trained = recipe.batch_size * plan["steps_per_epoch"] * len(throughput.seconds)
     summary = {
         "run_dir": run.path,
         "recipe": dataclasses.asdict(recipe),
         "device": device,
         "versions": versions(),
-        "epochs": epochs, "steps_per_epoch": steps_per_epoch, "total_steps": total_steps,
-        "optimizer_steps": int(model.optimizer.iterations.numpy()),
+        **plan,
+        "optimizer_steps": int(keras.ops.convert_to_numpy(model.optimizer.iterations)),
         "final_learning_rate": float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)),
         "best_epoch": state.get("best_epoch"),
         "best_validation_accuracy": state.get("best_score"),
@@ -116,13 +92,47 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
         "skipped_files": list(splits.skipped),
         "history": state.get("history", []),
         "wall_seconds_this_session": time.time() - start,
-        "train_images_per_second": trained_images / max(sum(throughput.seconds), 1e-9),
+        "train_images_per_second": trained / max(sum(throughput.seconds), 1e-9),
     }
     run.write_json("summary.json", summary)
-    report.plot_curves(state.get("history", []), run.file("curves.png"))
+    report.plot_curves(summary["history"], run.file("curves.png"))
     report.plot_confusion(evaluation["confusion_matrix"], splits.class_names,
                           run.file("confusion.png"))
     return summary
+
+
+def _plan(recipe, n_train):
+    """Epochs, steps per epoch and total steps: a schedule in epochs counts
+    passes over the training images; one in steps is cut into epochs of
+    `steps_per_epoch` (rounded up to whole epochs)."""
+    if recipe.batch_size > n_train:
+        raise ValueError(f"batch_size={recipe.batch_size} is not valid; allowed: at most "
+                         f"the {n_train} training images")
+    per_pass = n_train // recipe.batch_size
+    steps_per_epoch = recipe.steps_per_epoch or per_pass
+    epochs = math.ceil((recipe.steps or recipe.epochs * per_pass) / steps_per_epoch)
+    return {"epochs": epochs, "steps_per_epoch": steps_per_epoch,
+            "total_steps": epochs * steps_per_epoch}
+
+
+def _fresh_model(model, recipe, device, splits):
+    """The recipe's model, or `model` (cloned into a distribution strategy's scope)."""
+    if model is None:
+        return _build(recipe, device, (*splits.size, splits.channels), len(splits.class_names))
+    if recipe.distribute != "none":
+        weights = model.get_weights()
+        model = keras.models.clone_model(model)
+        model.set_weights(weights)
+    return model
+
+
+def _train_stream(recipe, splits, start_step, total_steps):
+    augmentation = Augmentation(recipe.augment, recipe.pad, recipe.erase, recipe.mixup,
+                                recipe.cutmix)
+    return train_stream(*splits.train, len(splits.class_names), batch_size=recipe.batch_size,
+                        seed=recipe.seed, start_step=start_step, total_steps=total_steps,
+                        size=splits.size, channels=splits.channels,
+                        augmentation=augmentation, deterministic=recipe.deterministic)
 
 
 def _strategy(recipe):
@@ -145,9 +155,9 @@ def _build(recipe, device, input_shape, num_classes):
         keras.config.set_dtype_policy(previous)
 
 
-def _optimizer(recipe, total_steps, steps_per_epoch):
-    schedule = WarmupSchedule(recipe.learning_rate, total_steps,
-                              round(recipe.warmup_epochs * steps_per_epoch),
+def _optimizer(recipe, plan):
+    schedule = WarmupSchedule(recipe.learning_rate, plan["total_steps"],
+                              round(recipe.warmup_epochs * plan["steps_per_epoch"]),
                               recipe.schedule, recipe.milestones, recipe.decay_factor)
     common = dict(learning_rate=schedule, weight_decay=recipe.weight_decay or None,
                   clipnorm=recipe.clipnorm or None, use_ema=recipe.ema > 0,

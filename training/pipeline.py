@@ -18,7 +18,7 @@ AUTOTUNE = tf.data.AUTOTUNE
 
 @dataclass
 class Augmentation:
-    style: str = "cifar"  # "cifar" or "imagenet"
+    style: str = "cifar"  # "cifar", "imagenet" or "none"
     pad: int = 4
     erase: float = 0.0
     mixup: float = 0.0
