@@ -8,8 +8,8 @@ def device_defaults():
     gpus = tf.config.list_physical_devices("GPU")
     if not gpus:
         return ("float32", False,
-                "CPU: no fast 16-bit math, and XLA was slower per train step than "
-                "plain TensorFlow (benchmarks/train_speed.py)")
+                "CPU: float32 without XLA; XLA made train steps slower on CPUs "
+                "(benchmarks/train_speed.py), and 16-bit math is fast only on some")
     capability = tf.config.experimental.get_device_details(gpus[0]).get(
         "compute_capability", (0, 0))
     if capability >= (8, 0):
