@@ -39,6 +39,8 @@ def ResNet(depth, **kwargs):
     drop_path_rate: stochastic depth, rising linearly to this rate.
     zero_init_residual: zero γ of each block's last BN (last conv for v2).
     bn_momentum, bn_epsilon: BatchNorm settings (Keras' momentum convention).
+    bn_synchronized: BatchNorm statistics over all replicas of a distribution
+        strategy instead of each replica's own batch.
     preprocessing: None, "torchvision", "keras_v2", "unit" or {"mean", "std"}:
         a "preprocess" layer so the model takes raw 0..255 pixels.
     data_format, dtype: passed to every layer; under a mixed policy the
@@ -71,7 +73,7 @@ def build(spec: NetSpec, default_name, *, include_top=True, weights=None,
           classifier_activation="softmax", name=None, variant=None,
           shortcut=None, width_factor=1, groups=1, width_per_group=64,
           se_ratio=None, drop_path_rate=0.0, zero_init_residual=False,
-          bn_momentum=0.9, bn_epsilon=1e-5, preprocessing=None,
+          bn_momentum=0.9, bn_epsilon=1e-5, bn_synchronized=False, preprocessing=None,
           data_format=None, dtype=None, seed=None):
     """Builds the network of `spec`; see `ResNet` for the arguments."""
     imagenet = spec.family == "imagenet"
@@ -115,7 +117,7 @@ def build(spec: NetSpec, default_name, *, include_top=True, weights=None,
     inputs, x = _inputs(input_tensor, input_shape, include_top, data_format,
                         total_stride, default_size=224 if imagenet else 32)
 
-    u = Units(data_format, dtype, bn_momentum, bn_epsilon)
+    u = Units(data_format, dtype, bn_momentum, bn_epsilon, bool(bn_synchronized))
     opt = BlockOptions(v, shortcut, width_factor, groups, width_per_group,
                        se_ratio, zero_init_residual, seed)
     if preprocessing is not None:

@@ -23,6 +23,7 @@ class Units:
     dtype: object
     bn_momentum: float
     bn_epsilon: float
+    bn_synchronized: bool = False
 
     @property
     def channel_axis(self):
@@ -53,7 +54,7 @@ class Units:
         return layers.BatchNormalization(
             axis=self.channel_axis, momentum=self.bn_momentum,
             epsilon=self.bn_epsilon, gamma_initializer="zeros" if zero_gamma else "ones",
-            dtype=self.dtype, name=f"{prefix}_bn",
+            synchronized=self.bn_synchronized, dtype=self.dtype, name=f"{prefix}_bn",
         )(x)
 
     def relu(self, x, prefix):

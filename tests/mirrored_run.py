@@ -1,7 +1,7 @@
 """Run in a fresh process (one tf.distribute strategy per process):
-`python mirrored_run.py OUT_DIR` trains the same tiny recipe on one device and
-with MirroredStrategy over two logical CPU devices, and writes both loss
-histories to OUT_DIR/losses.json."""
+`python mirrored_run.py OUT_DIR` trains the same tiny recipe (synchronized
+BatchNorm, deterministic ops) on one device and with MirroredStrategy over two
+logical CPU devices, and writes both loss histories to OUT_DIR/losses.json."""
 
 import json
 import sys
@@ -20,7 +20,9 @@ losses = {}
 for distribute in ("none", "mirrored"):
     recipe = load_recipe("fashion_mnist", {
         "train_limit": 1024, "validation_size": 256, "test_limit": 256, "batch_size": 128,
-        "epochs": 3, "seed": 3, "augment": "none", "distribute": distribute})
+        "epochs": 3, "seed": 3, "augment": "none", "distribute": distribute,
+        "deterministic": True, "model_options": {"bn_synchronized": True},
+        "learning_rate": 0.01, "warmup_epochs": 0})
     summary = train(recipe, f"{out}/{distribute}", verbose=0)
     losses[distribute] = {"loss": [h["loss"] for h in summary["history"]],
                           "replicas": summary["device"]["replicas"],

@@ -141,9 +141,10 @@ def test_mirrored_strategy_on_two_logical_devices_matches_one_device(tmp_path):
     single, mirrored = runs["none"], runs["mirrored"]
     assert (single["replicas"], mirrored["replicas"]) == (1, 2)
     assert single["steps"] == mirrored["steps"] == 3 * 8
-    # Each replica normalises its half batch with its own BatchNorm statistics,
-    # so the losses differ a little: measured up to 2.7% relative (3 epochs).
-    np.testing.assert_allclose(mirrored["loss"], single["loss"], rtol=0.05)
+    # Synchronized BatchNorm (statistics of the whole batch, as on one device)
+    # and a gentle learning rate: measured 0.07%, 0.26%, 0.6% over the three
+    # epochs. (Per-replica statistics at the recipe's 0.1 drifted 0.4-14%.)
+    np.testing.assert_allclose(mirrored["loss"], single["loss"], rtol=0.02)
 
 
 @pytest.mark.parametrize("options", [
