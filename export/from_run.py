@@ -2,6 +2,7 @@
 calibration images, the labels and the test set, all through the training
 side's evaluation preprocessing (`training.augment.preprocess_for_eval`)."""
 
+import dataclasses
 import json
 import os
 
@@ -10,12 +11,7 @@ import numpy as np
 from export.convert import export_model
 from training.data import eval_split, load_splits
 from training.recipe import make_recipe
-
-
-def find_run_dir(model_path):
-    """The run directory holding `model_path` (RUN/checkpoints/X.keras), or None."""
-    run = os.path.dirname(os.path.dirname(os.path.abspath(model_path)))
-    return run if os.path.isfile(os.path.join(run, "config.json")) else None
+from training.run_dir import run_of_checkpoint
 
 
 def preprocessed(splits, which, recipe, indices=None):
@@ -23,7 +19,7 @@ def preprocessed(splits, which, recipe, indices=None):
     images, labels = getattr(splits, which)
     if indices is not None:
         images, labels = images[indices], labels[indices]
-    subset = splits.__class__(**{**splits.__dict__, which: (images, labels)})
+    subset = dataclasses.replace(splits, **{which: (images, labels)})
     batches = [x for x, _ in eval_split(subset, which, recipe)]
     return np.concatenate([np.asarray(b) for b in batches]), labels
 
@@ -33,7 +29,7 @@ def export_checkpoint(model_path, out_dir, quantizations, *, calibration_images=
                       overwrite=False, latency_runs=50, qat_epochs=1):
     """export_model with the run's data; see export.convert.export_model.
     Verification uses the whole test split (or its first `test_limit` images)."""
-    run = find_run_dir(model_path)
+    run = run_of_checkpoint(model_path)
     if run is None:
         return export_model(model_path, out_dir, quantizations, batch_size=batch_size,
                             overwrite=overwrite)

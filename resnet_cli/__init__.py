@@ -249,9 +249,10 @@ def _export(args):
             raise UserError(f"{flag}={value} is not valid; allowed: >= 1")
     if not args.model.endswith(".keras") or not os.path.isfile(args.model):
         raise UserError(f"model={args.model!r} is not valid; allowed: an existing .keras file")
-    run = os.path.dirname(os.path.dirname(os.path.abspath(args.model)))
-    name = os.path.basename(run) if os.path.isfile(os.path.join(run, "config.json")) \
-        else os.path.splitext(os.path.basename(args.model))[0]
+    from training.run_dir import run_of_checkpoint
+
+    run = run_of_checkpoint(args.model)
+    name = os.path.basename(run) if run else os.path.splitext(os.path.basename(args.model))[0]
     output = args.output or os.path.join("exports", name)
     if os.path.exists(output) and not args.overwrite:
         raise UserError(f"output directory {output!r} exists; allowed: a new directory, "

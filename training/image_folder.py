@@ -20,7 +20,7 @@ from resnet_edge import images
 from training.augment import resize_shorter_and_crop, to_channels
 
 EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
-MAX_BYTES = 8 << 30  # refuse to hold more than 8 GiB of decoded images
+MAX_BYTES = 8 << 30  # in-memory sources hold at most 8 GiB of decoded images
 
 
 def scan(root):

@@ -71,6 +71,12 @@ class RunDir:
         return path
 
 
+def run_of_checkpoint(model_path):
+    """The run directory holding `model_path` (RUN/checkpoints/X.keras), or None."""
+    run = os.path.dirname(os.path.dirname(os.path.abspath(model_path)))
+    return run if os.path.isfile(os.path.join(run, "config.json")) else None
+
+
 def write_atomically(path, write):
     """Calls write(tmp) for a temporary file beside `path`, then renames it."""
     directory = os.path.dirname(path) or "."

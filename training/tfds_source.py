@@ -12,9 +12,9 @@ import numpy as np
 import tensorflow as tf
 
 from training.augment import resize_shorter_and_crop, to_channels
+from training.image_folder import MAX_BYTES
 from training.fashion_mnist import TFDS_HOST, reachable
 
-MAX_BYTES = 8 << 30
 
 
 def _builder(name, data_dir):
