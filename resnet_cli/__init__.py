@@ -140,6 +140,26 @@ def _parser():
     predict.add_argument("--top", type=int, default=3)
     predict.add_argument("--threads", type=int, default=None)
 
+    demo = sub.add_parser(
+        "demo", help="the main job (make demo): train, test, export float32 and int8, verify",
+        description="Trains a ResNet with the demo recipe (2,000 steps, about 10 minutes on "
+                    "2 CPU cores), evaluates it on the test set, exports float32 and int8 "
+                    ".tflite files, checks both with LiteRT and prints a summary. Each run "
+                    "goes to a new directory OUTPUT/demo-<time>. Example: resnet demo "
+                    "--steps 500")
+    demo.add_argument("--model", choices=MODEL_NAMES, metavar="MODEL",
+                      help="default ResNet20; any name from `resnet models`")
+    demo_schedule = demo.add_mutually_exclusive_group()
+    demo_schedule.add_argument("--steps", type=int, help="optimizer steps (default 2000)")
+    demo_schedule.add_argument("--epochs", type=int, help="passes over the training images")
+    demo.add_argument("--batch-size", type=int)
+    demo.add_argument("--dataset", help="fashion_mnist (default), tfds:<name>, or a folder "
+                      "with one subfolder of images per class")
+    demo.add_argument("--data-dir", help="where the dataset's files are")
+    demo.add_argument("--output", default="runs", help="parent of the run directory")
+    demo.add_argument("--resume", metavar="RUN_DIR",
+                      help="continue an interrupted demo run")
+
     evaluate = sub.add_parser("evaluate", help="evaluate a run's best checkpoint")
     evaluate.add_argument("run_dir", help="a run directory written by `resnet train`")
     evaluate.add_argument("--split", choices=("test", "validation"), default="test")
@@ -301,16 +321,60 @@ def _evaluate(args):
           f"report: {result['report']}")
 
 
+def _demo(args):
+    from training.recipe import load_recipe, make_recipe
+    from training.run_dir import RunDir
+
+    if args.resume:
+        given = [flag for flag, value in (("--model", args.model), ("--steps", args.steps),
+                 ("--epochs", args.epochs), ("--batch-size", args.batch_size),
+                 ("--dataset", args.dataset)) if value]
+        if given:
+            raise UserError(f"{given[0]} is not valid with --resume: a resumed run "
+                            "keeps its own settings")
+        RunDir(args.resume).check(resume=True, overwrite=False)
+        with open(RunDir(args.resume).file("config.json")) as f:
+            settings = json.load(f)["recipe"]
+        if args.data_dir:
+            settings["data_dir"] = args.data_dir
+        recipe, path = make_recipe(settings), args.resume
+    else:
+        overrides = {}
+        for key, value in (("model", args.model), ("batch_size", args.batch_size),
+                           ("data_dir", args.data_dir)):
+            if value is not None:
+                overrides[key] = value
+        if args.steps is not None:
+            overrides.update(steps=args.steps, epochs=0)
+        if args.epochs is not None:
+            overrides.update(epochs=args.epochs, steps=0, steps_per_epoch=0)
+        if args.dataset:
+            folder = os.path.isdir(args.dataset)
+            overrides["dataset"] = "folder" if folder else args.dataset
+            if folder:
+                overrides["data_dir"] = args.dataset
+        recipe = load_recipe("demo", overrides)
+        if args.steps is not None:  # equal epochs of at most the recipe's length
+            epochs = -(-args.steps // recipe.steps_per_epoch)
+            recipe.steps_per_epoch = -(-args.steps // epochs)
+        from resnet_cli.demo import new_run_dir
+
+        path = new_run_dir(args.output)
+    from resnet_cli.demo import run_demo
+
+    return run_demo(recipe, path, resume=bool(args.resume))
+
+
 COMMANDS = {"models": _models, "summary": _summary, "train": _train,
             "finetune": _finetune, "export": _export, "predict": _predict,
-            "evaluate": _evaluate}
+            "evaluate": _evaluate, "demo": _demo}
 
 
 def main(argv=None):
     args = _parser().parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads
     try:
-        COMMANDS[args.command](args)
+        return COMMANDS[args.command](args) or 0
     except (ValueError, FileNotFoundError) as error:
         print(f"resnet: error: {error}", file=sys.stderr)
         return 2
@@ -323,7 +387,6 @@ def main(argv=None):
             raise
         print(f"resnet: failed: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
-    return 0
 
 
 if __name__ == "__main__":

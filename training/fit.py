@@ -34,7 +34,7 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
     run = RunDir(output_dir)
     run.check(resume, overwrite)
     splits = splits or load_splits(recipe)
-    plan = _plan(recipe, len(splits.train[0]))
+    plan = plan_steps(recipe, len(splits.train[0]))
     run.prepare(resume, overwrite)
     keras.utils.set_random_seed(recipe.seed)
     if recipe.deterministic:
@@ -101,7 +101,7 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
     return summary
 
 
-def _plan(recipe, n_train):
+def plan_steps(recipe, n_train):
     """Epochs, steps per epoch and total steps: a schedule in epochs counts
     passes over the training images; one in steps is cut into epochs of
     `steps_per_epoch` (rounded up to whole epochs)."""

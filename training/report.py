@@ -67,3 +67,20 @@ def _save(figure, path):
     figure.tight_layout()
     write_atomically(path, lambda tmp: figure.savefig(tmp, format="png", dpi=110))
     plt.close(figure)
+
+
+def plot_predictions(images, labels, predicted, class_names, path, title="", columns=8):
+    """A grid of images titled "predicted (true)"; wrong predictions in red."""
+    images = np.asarray(images)
+    rows = -(-len(images) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(1.6 * columns, 1.9 * rows),
+                                squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, image, true, guess in zip(axes.flat, images, labels, predicted):
+        grey = image.shape[-1] == 1
+        ax.imshow(image[..., 0] if grey else image, cmap="gray" if grey else None)
+        ax.set_title(f"{class_names[guess]}\n({class_names[true]})", fontsize=7,
+                     color="black" if guess == true else "red")
+    figure.suptitle(title, fontsize=9)
+    _save(figure, path)

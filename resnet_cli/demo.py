@@ -1,0 +1,210 @@
+"""`resnet demo`, what `make demo` runs: the whole promise on one dataset.
+
+Trains a ResNet through `model.fit` (recipe "demo"), evaluates it on the test
+set, exports float32 and int8 `.tflite` files, checks both with the LiteRT
+interpreter on the test set, and writes a summary:
+
+    RUN/                  the training run (layout in training/run_dir.py)
+    RUN/export/           model_{float32,int8}.tflite with metadata (.json and
+                          inside the file), saved_model/, report.json, report.md
+    RUN/predictions.png   test images with the int8 model's prediction (and truth)
+    RUN/demo.json, RUN/demo.md   the figures of the table printed at the end
+
+It fails (exit 1) when any step fails or when the int8 model's test accuracy
+is more than MAX_INT8_DROP below the float model's.
+"""
+
+import os
+import time
+
+import numpy as np
+
+ANDROID_MODEL = "android_demo/app/src/main/assets/model.tflite"
+MAX_INT8_DROP = 0.01
+QUANTIZATIONS = ("float32", "int8")
+GRID_IMAGES = 32
+# Training speed used for the estimate printed before a run: multiply-adds
+# per second and CPU core of forward+backward passes (3× the forward MACs),
+# measured with ResNet-20 on Fashion-MNIST (2 cores, AVX-512; see README).
+TRAIN_MACS_PER_CORE_SECOND = 16e9
+EXPORT_SECONDS = 60  # conversions, checks on the test set, latency runs
+
+
+def new_run_dir(parent, stem="demo"):
+    """PARENT/STEM-YYYYmmdd-HHMMSS, with -2, -3… appended if that exists."""
+    base = os.path.join(parent, f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}")
+    path, n = base, 1
+    while os.path.exists(path):
+        n += 1
+        path = f"{base}-{n}"
+    return path
+
+
+def estimate(recipe, plan, macs, params, validation_images, test_images):
+    """Expected seconds and bytes on disk of a demo run, before it starts."""
+    cores = os.cpu_count() or 1
+    rate = TRAIN_MACS_PER_CORE_SECOND * cores
+    train = plan["total_steps"] * recipe.batch_size * 3 * macs / rate
+    evaluation = (plan["epochs"] * validation_images + 3 * test_images) * macs / rate
+    # best.keras and the latest checkpoint hold weights and optimizer slots;
+    # the SavedModel and the float32 file one copy each, the int8 file a quarter.
+    disk = params * 4 * (2 * 3 + 2 + 0.25) + 4e6  # plots, logs, TensorBoard
+    return train + evaluation + EXPORT_SECONDS, int(disk)
+
+
+def run_demo(recipe, run_path, resume=False, out=print):
+    """Runs every step into `run_path`; returns the exit status (0, 1 or 130)."""
+    import keras
+
+    import keras_resnet
+    from export.from_run import export_checkpoint, preprocessed
+    from resnet_edge.tflite import TFLiteModel
+    from training import fashion_mnist, report
+    from training.data import load_splits
+    from training.fit import plan_steps, train
+    from training.run_dir import RunDir, write_atomically
+
+    start = time.time()
+    run = RunDir(run_path)
+    out(f"[1/5] data: {_source(recipe, fashion_mnist)}")
+    splits = load_splits(recipe)
+    plan = plan_steps(recipe, len(splits.train[0]))
+    probe = getattr(keras_resnet, recipe.model)(
+        input_shape=(*splits.size, splits.channels), classes=len(splits.class_names))
+    macs, params = keras_resnet.count_macs(probe), probe.count_params()
+    seconds, disk = estimate(recipe, plan, macs, params, len(splits.validation[0]),
+                             len(splits.test[0]))
+    keras.backend.clear_session()
+    out(f"      {len(splits.train[0])} training, {len(splits.validation[0])} validation "
+        f"and {len(splits.test[0])} test images of {splits.size[0]}×{splits.size[1]}×"
+        f"{splits.channels}, {len(splits.class_names)} classes")
+    out(f"      {recipe.model}: {params:,} parameters, {macs / 1e6:.1f} M MACs per image")
+    out(f"      expected: about {seconds / 60:.0f} min on {os.cpu_count()} CPU cores and "
+        f"{disk / 1e6:.0f} MB of disk in {run.path}")
+    out(f"[2/5] training: {plan['total_steps']} steps of {recipe.batch_size} images "
+        f"({plan['epochs']} epochs of {plan['steps_per_epoch']} steps), selecting on "
+        "the validation split")
+    try:
+        summary = train(recipe, run.path, resume=resume, verbose="auto", splits=splits)
+    except KeyboardInterrupt:
+        if os.path.exists(run.file("state.json")):
+            out(f"interrupted; continue with: make demo RESUME={run.path}")
+        else:
+            out("interrupted before the first epoch ended: nothing to resume")
+        return 130
+    out(f"[3/5] test set: Keras accuracy {summary['test']['accuracy']:.4f} on "
+        f"{summary['test']['images']} images (best epoch {summary['best_epoch']}, "
+        f"validation {summary['best_validation_accuracy']:.4f})")
+    out(f"[4/5] export: {', '.join(QUANTIZATIONS)} .tflite, checked with LiteRT on the test set")
+    export_dir = run.file("export")
+    exported = export_checkpoint(run.best, export_dir, list(QUANTIZATIONS), overwrite=resume)
+    int8 = TFLiteModel(exported["variants"]["int8"]["file"])
+    shown, _ = preprocessed(splits, "test", recipe, np.arange(GRID_IMAGES))
+    report.plot_predictions(splits.test[0][:GRID_IMAGES], splits.test[1][:GRID_IMAGES],
+                            int8.predict(shown).argmax(1), splits.class_names,
+                            run.file("predictions.png"),
+                            title="int8 TFLite model: predicted (true) label; red: wrong")
+    out("[5/5] report")
+    result = _summary(recipe, run, summary, exported, time.time() - start)
+    table = markdown(result)
+    run.write_json("demo.json", result)
+    write_atomically(run.file("demo.md"), lambda path: _write_text(path, table))
+    out(table)
+    if result["int8_drop"] > MAX_INT8_DROP:
+        out(f"resnet: failed: the int8 model's test accuracy {result['accuracy']['int8']:.4f} "
+            f"is {100 * result['int8_drop']:.2f} points below the float model's "
+            f"{result['accuracy']['keras']:.4f}; allowed: at most {100 * MAX_INT8_DROP:.0f}")
+        return 1
+    return 0
+
+
+def _write_text(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def _source(recipe, fashion_mnist):
+    if recipe.dataset == "fashion_mnist":
+        directory = fashion_mnist.find_directory(recipe.data_dir or None)
+        return (f"Fashion-MNIST from {directory}" if directory
+                else "Fashion-MNIST through TFDS (download)")
+    if recipe.dataset == "folder":
+        return f"image folder {recipe.data_dir}"
+    return f"TFDS {recipe.dataset[len('tfds:'):]}"
+
+
+def _summary(recipe, run, summary, exported, wall):
+    variants = exported["variants"]
+    files = {
+        "model": run.best,
+        **{f"tflite_{q}": variants[q]["file"] for q in QUANTIZATIONS},
+        "reports": [run.file("summary.json"), run.file("export/report.json"),
+                    run.file("export/report.md"), run.file("demo.json"), run.file("demo.md")],
+        "plots": [run.file(n) for n in ("curves.png", "confusion.png", "predictions.png")],
+    }
+    keras_accuracy = summary["test"]["accuracy"]
+    disk = sum(os.path.getsize(os.path.join(d, f))
+               for d, _, names in os.walk(run.path) for f in names)
+    return {
+        "run_dir": run.path,
+        "model": recipe.model,
+        "dataset": recipe.dataset,
+        "steps": summary["total_steps"],
+        "batch_size": recipe.batch_size,
+        "best_validation_accuracy": summary["best_validation_accuracy"],
+        "test_images": summary["test"]["images"],
+        "accuracy": {"keras": keras_accuracy,
+                     **{q: variants[q]["accuracy"] for q in QUANTIZATIONS}},
+        "int8_drop": keras_accuracy - variants["int8"]["accuracy"],
+        "bytes": {"keras": os.path.getsize(run.best),
+                  **{q: variants[q]["bytes"] for q in QUANTIZATIONS}},
+        "latency_ms": {"keras": exported["keras"]["latency"]["median_ms"],
+                       **{q: {t: variants[q]["latency"][f"{t}_thread"]["median_ms"]
+                              for t in (1, 2)} for q in QUANTIZATIONS}},
+        "train_seconds": summary["wall_seconds_this_session"],
+        "train_images_per_second": summary["train_images_per_second"],
+        "demo_seconds": wall,
+        "disk_bytes": disk,
+        "files": files,
+        "android": f"cp {_show(variants['int8']['file'])} {ANDROID_MODEL}",
+    }
+
+
+def markdown(result):
+    """The summary table that the demo prints and writes to demo.md."""
+    acc, size, latency = result["accuracy"], result["bytes"], result["latency_ms"]
+    rows = [("Keras float32 (best.keras)", acc["keras"], size["keras"], None)]
+    rows += [(f"TFLite {q}", acc[q], size[q], latency[q]) for q in QUANTIZATIONS]
+    lines = [f"## Demo: {result['model']} on {result['dataset']}, {result['steps']} steps "
+             f"of {result['batch_size']} images", "",
+             f"| model | test accuracy ({result['test_images']} images) | size (KiB) | "
+             "latency 1 thread (ms) | latency 2 threads (ms) |",
+             "|---|--:|--:|--:|--:|"]
+    for name, accuracy, nbytes, ms in rows:
+        times = (f"{ms[1]:.3f} | {ms[2]:.3f}" if ms
+                 else f"{latency['keras']:.3f} (TensorFlow, all cores) | –")
+        lines.append(f"| {name} | {accuracy:.4f} | {nbytes / 1024:.1f} | {times} |")
+    files = result["files"]
+    lines += ["",
+              f"int8 against float: {-100 * result['int8_drop']:+.2f} points "
+              f"(allowed: -{100 * MAX_INT8_DROP:.0f}); best validation accuracy "
+              f"{result['best_validation_accuracy']:.4f}",
+              f"training: {result['train_seconds'] / 60:.1f} min "
+              f"({result['train_images_per_second']:.0f} images/s); whole demo "
+              f"{result['demo_seconds'] / 60:.1f} min; {result['disk_bytes'] / 1e6:.1f} MB "
+              "on disk",
+              "",
+              f"- run directory: {_show(result['run_dir'])}",
+              f"- Keras model: {_show(files['model'])}",
+              *(f"- {q} model: {_show(files[f'tflite_{q}'])}" for q in QUANTIZATIONS),
+              f"- reports: {', '.join(map(_show, files['reports']))}",
+              f"- plots: {', '.join(map(_show, files['plots']))}",
+              f"- to the Android demo: {result['android']}",
+              ""]
+    return "\n".join(lines)
+
+
+def _show(path):
+    """`path` relative to the working directory when it lies below it."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative

@@ -1,0 +1,124 @@
+"""`make demo`, shortened to 400 steps of 32 images: interrupted with Ctrl-C
+after its first epoch, resumed with RESUME=, then checked file by file."""
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from resnet_cli import main
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _make(*args, **kwargs):
+    return subprocess.Popen(["make", "--no-print-directory", "demo", *args], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """(first output, resumed output, run directory) of an interrupted demo."""
+    parent = tmp_path_factory.mktemp("demo_runs")
+    first = _make("STEPS=400", "BATCH=32", f"OUTPUT={parent}")
+    deadline = time.time() + 300
+    while time.time() < deadline and first.poll() is None:
+        runs = os.listdir(parent)
+        if runs and os.path.exists(os.path.join(parent, runs[0], "state.json")):
+            break
+        time.sleep(0.5)
+    os.killpg(first.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    first_output = first.communicate(timeout=120)[0]
+    (run,) = os.listdir(parent)
+    run = os.path.join(parent, run)
+    resumed = _make(f"RESUME={run}")
+    resumed_output = resumed.communicate(timeout=600)[0]
+    assert resumed.returncode == 0, resumed_output[-3000:]
+    return first_output, resumed_output, run
+
+
+def test_ctrl_c_leaves_a_run_that_resume_finishes(demo):
+    first_output, resumed_output, run = demo
+    assert f"interrupted; continue with: make demo RESUME={run}" in first_output
+    with open(os.path.join(run, "summary.json")) as f:
+        summary = json.load(f)
+    assert summary["optimizer_steps"] == summary["total_steps"] == 400
+    assert [h["epoch"] for h in summary["history"]] == [1, 2]
+
+
+def test_a_ready_machine_makes_no_pip_or_apt_call(demo):
+    first_output, resumed_output, _ = demo
+    for output in (first_output, resumed_output):
+        assert "pip install" not in output, "the venv stamp is stale: run make test"
+        assert "apt-get" not in output
+
+
+def test_printed_summary_and_reports_state_the_same_figures(demo):
+    _, output, run = demo
+    with open(os.path.join(run, "demo.json")) as f:
+        result = json.load(f)
+    with open(os.path.join(run, "summary.json")) as f:
+        summary = json.load(f)
+    with open(os.path.join(run, "export", "report.json")) as f:
+        exported = json.load(f)
+    with open(os.path.join(run, "demo.md")) as f:
+        assert f.read() in output
+
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
+            for line in output.splitlines() if line.startswith("| Keras") or
+            line.startswith("| TFLite")}
+    keras_row = rows["Keras float32 (best.keras)"]
+    assert float(keras_row[0]) == round(summary["test"]["accuracy"], 4)
+    assert float(keras_row[0]) == round(result["accuracy"]["keras"], 4)
+    assert float(keras_row[1]) == round(os.path.getsize(f"{run}/checkpoints/best.keras") / 1024, 1)
+    for q in ("float32", "int8"):
+        accuracy, kib, one, two = rows[f"TFLite {q}"]
+        variant = exported["variants"][q]
+        assert float(accuracy) == round(variant["accuracy"], 4) == round(result["accuracy"][q], 4)
+        assert float(kib) == round(os.path.getsize(variant["file"]) / 1024, 1)
+        assert float(one) == round(variant["latency"]["1_thread"]["median_ms"], 3)
+        assert float(two) == round(variant["latency"]["2_thread"]["median_ms"], 3)
+        assert variant["images"] == summary["test"]["images"] == 10000
+    # every step ran and wrote its files
+    files = result["files"]
+    for path in [files["model"], files["tflite_float32"], files["tflite_int8"],
+                 *files["reports"], *files["plots"]]:
+        assert os.path.getsize(path) > 0, path
+    for name in ("model_float32.json", "model_int8.json", "saved_model"):
+        assert os.path.exists(os.path.join(run, "export", name))
+    assert result["android"] in output
+
+
+def test_the_short_demo_learns_and_int8_stays_within_a_point(demo):
+    _, _, run = demo
+    with open(os.path.join(run, "demo.json")) as f:
+        accuracy = json.load(f)["accuracy"]
+    # 400 steps of 32 images: measured 0.793 (int8 0.793); chance is 0.1
+    assert accuracy["keras"] > 0.7
+    assert accuracy["float32"] == pytest.approx(accuracy["keras"], abs=1e-4)
+    assert accuracy["int8"] >= accuracy["keras"] - 0.01
+
+
+def test_two_demo_runs_never_share_a_directory(tmp_path):
+    from resnet_cli.demo import new_run_dir
+
+    first = new_run_dir(str(tmp_path))
+    os.makedirs(first)
+    second = new_run_dir(str(tmp_path))
+    assert second != first and not os.path.exists(second)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["demo", "--steps", "-5"], "steps=-5 is not valid"),
+    (["demo", "--batch-size", "0"], "batch_size=0 is not valid"),
+    (["demo", "--dataset", "mnist"], "dataset='mnist' is not valid"),
+    (["demo", "--resume", "/nonexistent/run"], "is not valid; allowed: a run directory"),
+])
+def test_bad_demo_arguments_are_one_line_errors(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
