@@ -24,8 +24,10 @@ import tensorflow as tf
 import keras_resnet
 from export import tflite_metadata
 
-QUANTIZATIONS = ("float32", "float16", "dynamic", "int8", "int8-io", "int16x8", "int8-qat")
-NEEDS_CALIBRATION = ("int8", "int8-io", "int16x8", "int8-qat")
+from export.tuned import TUNED, tuned_int8
+
+QUANTIZATIONS = ("float32", "float16", "dynamic", "int8", "int8-io", "int16x8", *TUNED)
+NEEDS_CALIBRATION = ("int8", "int8-io", "int16x8", *TUNED)
 
 
 class ExportError(RuntimeError):
@@ -34,7 +36,8 @@ class ExportError(RuntimeError):
 
 def export_model(model_path, out_dir, quantizations, *, calibration=None, labels=None,
                  calibration_seed=None, test=None, batch_size=1, overwrite=False,
-                 latency_runs=50, style="cifar", run_dir=None, qat_epochs=1):
+                 latency_runs=50, style="cifar", run_dir=None, tune_epochs=1, sparsity=0.5,
+                 clusters=16):
     """Writes out_dir/saved_model, and for each quantization model_<q>.tflite
     with its metadata as model_<q>.json; with `test` also report.json and
     report.md. Returns the report (or {quantization: path} without `test`).
@@ -43,7 +46,9 @@ def export_model(model_path, out_dir, quantizations, *, calibration=None, labels
     arrays of real images already passed through the training side's
     evaluation preprocessing; `test` is (images, labels). `style` names that
     preprocessing's resize ("cifar" or "imagenet"), recorded in the metadata.
-    "int8-qat" fine-tunes for `qat_epochs` on the data of the run in `run_dir`.
+    The tuned variants (int8-qat, int8-pruned to `sparsity`, int8-clustered
+    to `clusters` values per kernel) fine-tune for `tune_epochs` on the data
+    of the run in `run_dir`.
     """
     for q in quantizations:
         if q not in QUANTIZATIONS:
@@ -51,9 +56,13 @@ def export_model(model_path, out_dir, quantizations, *, calibration=None, labels
         if q in NEEDS_CALIBRATION and calibration is None:
             raise ValueError(f"quantize={q!r} needs calibration images: export a checkpoint "
                              "inside a run directory, or pass calibration data")
-        if q == "int8-qat" and run_dir is None:
-            raise ValueError("quantize='int8-qat' needs the training data: export a "
+        if q in TUNED and run_dir is None:
+            raise ValueError(f"quantize={q!r} needs the training data: export a "
                              "checkpoint inside a run directory")
+    if not 0 < sparsity < 1 or clusters < 2 or tune_epochs < 1:
+        raise ValueError(f"sparsity={sparsity}, clusters={clusters}, tune_epochs={tune_epochs} "
+                         "is not valid; allowed: 0 < sparsity < 1, clusters >= 2, "
+                         "tune_epochs >= 1")
     if os.path.exists(out_dir) and not overwrite:
         raise ValueError(f"output directory {out_dir!r} exists; allowed: a new directory, "
                          "or --overwrite")
@@ -65,15 +74,17 @@ def export_model(model_path, out_dir, quantizations, *, calibration=None, labels
         saved = os.path.join(work, "saved_model")
         _write_saved_model(model, saved, batch_size)
         base = describe(model, model_path, labels, calibration, calibration_seed, style)
+        wanted = [q for q in quantizations if q in TUNED]
+        tuned = tuned_int8(wanted, model_path, run_dir, calibration, work, epochs=tune_epochs,
+                           sparsity=sparsity, clusters=clusters) if wanted else {}
         written = {}
         for q in quantizations:
-            if q == "int8-qat":
-                from export.qat import qat_int8
-
-                content = qat_int8(model_path, run_dir, calibration, work, qat_epochs)
-            else:
-                content = convert(saved, q, calibration)
+            content = tuned[q] if q in TUNED else convert(saved, q, calibration)
             metadata = {**base, **io_details(content), "quantization": q}
+            if q in TUNED:
+                metadata["fine_tuning"] = {"epochs": tune_epochs, **(
+                    {"sparsity": sparsity} if q == "int8-pruned" else
+                    {"clusters": clusters} if q == "int8-clustered" else {})}
             content = tflite_metadata.embed(content, metadata)
             name = f"model_{q}.tflite"
             with open(os.path.join(work, name), "wb") as f:

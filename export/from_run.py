@@ -26,7 +26,8 @@ def preprocessed(splits, which, recipe, indices=None):
 
 def export_checkpoint(model_path, out_dir, quantizations, *, calibration_images=300,
                       calibration_seed=0, test_limit=0, verify=True, batch_size=1,
-                      overwrite=False, latency_runs=50, qat_epochs=1):
+                      overwrite=False, latency_runs=50, tune_epochs=1, sparsity=0.5,
+                      clusters=16):
     """export_model with the run's data; see export.convert.export_model.
     Verification uses the whole test split (or its first `test_limit` images)."""
     run = run_of_checkpoint(model_path)
@@ -47,4 +48,5 @@ def export_checkpoint(model_path, out_dir, quantizations, *, calibration_images=
                         test=test, batch_size=batch_size, overwrite=overwrite,
                         latency_runs=latency_runs,
                         style="imagenet" if recipe.augment == "imagenet" else "cifar",
-                        run_dir=run, qat_epochs=qat_epochs)
+                        run_dir=run, tune_epochs=tune_epochs,
+                        sparsity=sparsity, clusters=clusters)

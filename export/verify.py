@@ -38,6 +38,7 @@ def verify_variant(path, keras_probs, images, labels, runs=50):
         "file": path,
         "bytes": size, "gzip_bytes": gzipped,
         "ops": op_names(path),
+        "weights": weight_stats(path),
         "images": int(len(labels)),
         "accuracy": float(np.mean(predicted == labels)),
         "agreement_with_keras": float(np.mean(predicted == expected)),
@@ -53,13 +54,15 @@ def markdown(report):
              f"Test images: {keras_row['images']}; Keras float accuracy "
              f"{keras_row['accuracy']:.4f}; Keras latency (1 image) "
              f"{keras_row['latency']['median_ms']:.2f} ms median.", "",
-             "| variant | size | gzip | accuracy | agreement | max output diff | "
-             "1 thread ms (median / p90) | 2 threads ms (median / p90) |",
-             "|---|--:|--:|--:|--:|--:|--:|--:|"]
+             "| variant | size | gzip | weight sparsity | accuracy | agreement | "
+             "max output diff | 1 thread ms (median / p90) | 2 threads ms (median / p90) |",
+             "|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for name, v in report["variants"].items():
         one, two = v["latency"]["1_thread"], v["latency"]["2_thread"]
+        sparsity = v["weights"]["sparsity"]
         lines.append(
             f"| {name} | {v['bytes'] / 1024:.0f} KiB | {v['gzip_bytes'] / 1024:.0f} KiB | "
+            f"{'–' if sparsity is None else f'{sparsity:.1%}'} | "
             f"{v['accuracy']:.4f} | {v['agreement_with_keras']:.4f} | "
             f"{v['max_abs_output_difference']:.2e} | {one['median_ms']:.2f} / {one['p90_ms']:.2f} | "
             f"{two['median_ms']:.2f} / {two['p90_ms']:.2f} |")
@@ -89,3 +92,40 @@ def op_names(path):
         else:
             ops.add(names.get(builtin, str(builtin)))
     return sorted(ops)
+
+
+WEIGHT_TYPES = {0: np.float32, 1: np.float16, 9: np.int8}  # schema TensorType codes
+
+
+def weight_stats(path):
+    """Sparsity (fraction of zeros) of the kernels of the convolutions and
+    dense layers stored in a `.tflite` file, and the most distinct values in
+    one output channel (at most the cluster count of a clustered model)."""
+    from ai_edge_litert import schema_py_generated as schema
+
+    with open(path, "rb") as f:
+        content = f.read()
+    model = schema.Model.GetRootAs(content, 0)
+    graph = model.Subgraphs(0)
+    kinds = {schema.BuiltinOperator.CONV_2D, schema.BuiltinOperator.FULLY_CONNECTED}
+    zeros = total = distinct = 0
+    for i in range(graph.OperatorsLength()):
+        op = graph.Operators(i)
+        code = model.OperatorCodes(op.OpcodeIndex())
+        if max(code.BuiltinCode(), code.DeprecatedBuiltinCode()) not in kinds:
+            continue
+        tensor = graph.Tensors(op.Inputs(1))
+        buffer = model.Buffers(tensor.Buffer())
+        raw = (buffer.DataAsNumpy() if buffer.DataLength()
+               else np.frombuffer(content, np.uint8, buffer.Size(), buffer.Offset())
+               if buffer.Offset() > 1 else None)  # float16 models dequantize first
+        if raw is None or tensor.Type() not in WEIGHT_TYPES:
+            continue
+        kernel = np.frombuffer(raw.tobytes(), WEIGHT_TYPES[tensor.Type()])
+        channels = kernel.reshape(int(tensor.ShapeAsNumpy()[0]), -1)  # output channel first
+        zeros += int(np.sum(kernel == 0))
+        total += kernel.size
+        distinct = max(distinct, max(len(np.unique(c)) for c in channels))
+    if not total:  # weights stored as float16 behind DEQUANTIZE ops
+        return {"sparsity": None, "max_distinct_per_channel": None}
+    return {"sparsity": zeros / total, "max_distinct_per_channel": distinct}

@@ -118,10 +118,21 @@ def _parser():
     export.add_argument("model", help="a .keras model")
     export.add_argument("--quantize", nargs="+", default=["float32", "int8"],
                         choices=("float32", "float16", "dynamic", "int8", "int8-io", "int16x8",
-                                 "int8-qat"))
+                                 "int8-qat", "int8-pruned", "int8-clustered"))
     export.add_argument("--qat", action="store_true",
                         help="also an int8 model made by quantization-aware training (int8-qat)")
-    export.add_argument("--qat-epochs", type=int, default=1)
+    export.add_argument("--prune", action="store_true",
+                        help="also an int8 model pruned to --sparsity while fine-tuned "
+                             "(int8-pruned; smaller once compressed)")
+    export.add_argument("--cluster", action="store_true",
+                        help="also an int8 model whose kernels share --clusters values "
+                             "(int8-clustered; smaller once compressed)")
+    export.add_argument("--sparsity", type=float, default=0.5,
+                        help="fraction of zero weights of --prune (default 0.5)")
+    export.add_argument("--clusters", type=int, default=16,
+                        help="distinct values per kernel of --cluster (default 16)")
+    export.add_argument("--tune-epochs", type=int, default=1,
+                        help="epochs of fine-tuning for --qat, --prune and --cluster")
     export.add_argument("--output", help="output directory (default: exports/<run>)")
     export.add_argument("--batch-size", type=int, default=1, help="fixed batch of the input")
     export.add_argument("--calibration-images", type=int, default=300)
@@ -264,9 +275,14 @@ def _finetune(args):
 
 def _export(args):
     for flag, value in (("--batch-size", args.batch_size),
-                        ("--calibration-images", args.calibration_images)):
+                        ("--calibration-images", args.calibration_images),
+                        ("--tune-epochs", args.tune_epochs)):
         if value < 1:
             raise UserError(f"{flag}={value} is not valid; allowed: >= 1")
+    if not 0 < args.sparsity < 1:
+        raise UserError(f"--sparsity={args.sparsity} is not valid; allowed: between 0 and 1")
+    if args.clusters < 2:
+        raise UserError(f"--clusters={args.clusters} is not valid; allowed: >= 2")
     if not args.model.endswith(".keras") or not os.path.isfile(args.model):
         raise UserError(f"model={args.model!r} is not valid; allowed: an existing .keras file")
     from training.run_dir import run_of_checkpoint
@@ -279,8 +295,11 @@ def _export(args):
                         "or --overwrite")
     from export.from_run import export_checkpoint
 
-    quantize = list(dict.fromkeys(args.quantize + (["int8-qat"] if args.qat else [])))
-    report = export_checkpoint(args.model, output, quantize, qat_epochs=args.qat_epochs,
+    extra = [q for q, wanted in (("int8-qat", args.qat), ("int8-pruned", args.prune),
+                                 ("int8-clustered", args.cluster)) if wanted]
+    quantize = list(dict.fromkeys(args.quantize + extra))
+    report = export_checkpoint(args.model, output, quantize, tune_epochs=args.tune_epochs,
+                               sparsity=args.sparsity, clusters=args.clusters,
                                calibration_images=args.calibration_images,
                                calibration_seed=args.seed, verify=not args.no_verify,
                                batch_size=args.batch_size, overwrite=args.overwrite)

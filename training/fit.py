@@ -3,6 +3,7 @@
 import dataclasses
 import math
 import platform
+import shutil
 import time
 
 import keras
@@ -10,7 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 import keras_resnet
-from training import hardware, report
+from training import hardware, multi_process, report
 from training.callbacks import RunCheckpoint, Throughput
 from training.data import eval_split, load_splits
 from training.pipeline import Augmentation, train_stream
@@ -18,6 +19,7 @@ from training.run_dir import RunDir
 from training.schedules import WarmupSchedule
 
 NO_DECAY = ["gamma", "beta", "bias"]  # BatchNorm parameters and biases
+EVAL_BATCH = 256
 
 
 class TrainingFailed(RuntimeError):
@@ -31,9 +33,16 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
     `model` replaces the recipe's model (fine-tuning passes its own), `splits`
     data already loaded. A resumed run takes its model from its checkpoint.
     """
+    process = multi_process.start() if recipe.distribute == "jax" else 0
     run = RunDir(output_dir)
-    run.check(resume, overwrite)
+    if process == 0:
+        run.check(resume, overwrite)
+    else:  # only process 0 writes the run directory
+        run = RunDir(multi_process.scratch_copy(run.path, resume))
     splits = splits or load_splits(recipe)
+    if recipe.distribute == "jax":
+        splits = dataclasses.replace(splits, validation=multi_process.even_batches(
+            splits.validation, EVAL_BATCH))
     plan = plan_steps(recipe, len(splits.train[0]))
     run.prepare(resume, overwrite)
     keras.utils.set_random_seed(recipe.seed)
@@ -41,7 +50,8 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
         tf.config.experimental.enable_op_determinism()
     device = hardware.resolve(recipe.precision, recipe.jit_compile)
     strategy = _strategy(recipe)
-    device["replicas"] = strategy.num_replicas_in_sync
+    device["replicas"] = (len(keras.distribution.list_devices()) if recipe.distribute == "jax"
+                          else strategy.num_replicas_in_sync)
     with strategy.scope():
         if resume:
             state = run.read_state()
@@ -54,7 +64,8 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
             model = _fresh_model(model, recipe, device, splits)
             _compile(model, recipe, device, _optimizer(recipe, plan))
 
-    val_ds = eval_split(splits, "validation", recipe) if len(splits.validation[0]) else None
+    val_ds = (eval_split(splits, "validation", recipe, EVAL_BATCH)
+              if len(splits.validation[0]) else None)
     checkpoint = RunCheckpoint(run, state, plan["steps_per_epoch"],
                                monitor="val_accuracy" if val_ds else "accuracy")
     throughput = Throughput()
@@ -74,6 +85,8 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
         raise TrainingFailed(f"training stopped: {checkpoint.failure}; the last good "
                              f"checkpoint is {last or 'none (no epoch completed)'}")
 
+    if recipe.distribute == "jax":
+        multi_process.stop()  # each process evaluates the test set on its own devices
     best = keras.saving.load_model(run.best, compile=False)
     evaluation = report.evaluate(best, eval_split(splits, "test", recipe), splits.test[1],
                                  splits.class_names)
@@ -98,6 +111,8 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
     report.plot_curves(summary["history"], run.file("curves.png"))
     report.plot_confusion(evaluation["confusion_matrix"], splits.class_names,
                           run.file("confusion.png"))
+    if process != 0:
+        shutil.rmtree(run.path)
     return summary
 
 
@@ -119,7 +134,7 @@ def _fresh_model(model, recipe, device, splits):
     """The recipe's model, or `model` (cloned into a distribution strategy's scope)."""
     if model is None:
         return _build(recipe, device, (*splits.size, splits.channels), len(splits.class_names))
-    if recipe.distribute != "none":
+    if recipe.distribute != "none":  # variables made by the strategy or distribution
         weights = model.get_weights()
         model = keras.models.clone_model(model)
         model.set_weights(weights)
@@ -138,7 +153,7 @@ def _train_stream(recipe, splits, start_step, total_steps):
 def _strategy(recipe):
     """MirroredStrategy over the GPUs, else over the logical CPU devices (one
     unless configured, as the tests do); the default strategy otherwise."""
-    if recipe.distribute == "none":
+    if recipe.distribute != "mirrored":
         return tf.distribute.get_strategy()
     devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
     return tf.distribute.MirroredStrategy(devices=[d.name for d in devices])

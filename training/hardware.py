@@ -1,5 +1,6 @@
 """Precision and XLA defaults per kind of device, and the reasons for them."""
 
+import keras
 import tensorflow as tf
 
 
@@ -24,6 +25,8 @@ def device_defaults():
 def resolve(precision, jit_compile):
     """The recipe's "auto" settings replaced by the device's defaults."""
     auto_precision, auto_jit, reason = device_defaults()
+    if keras.backend.backend() == "jax":  # without jit the JAX backend runs op by op
+        auto_jit, reason = True, reason + "; the JAX backend always compiles"
     return {
         "precision": auto_precision if precision == "auto" else precision,
         "jit_compile": auto_jit if jit_compile == "auto" else jit_compile == "on",

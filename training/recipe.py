@@ -60,7 +60,9 @@ class Recipe:
     precision: str = "auto"  # "auto", "float32", "mixed_float16", "mixed_bfloat16"
     jit_compile: str = "auto"  # "auto", "on", "off"
     steps_per_execution: int = 1
-    distribute: str = "none"  # "mirrored": tf.distribute.MirroredStrategy on local devices
+    # "mirrored": tf.distribute.MirroredStrategy on this machine's devices;
+    # "jax": keras.distribution.DataParallel over processes (training/multi_process.py)
+    distribute: str = "none"
 
 
 CHOICES = {
@@ -69,7 +71,7 @@ CHOICES = {
     "augment": ("cifar", "imagenet", "none"),
     "precision": ("auto", "float32", "mixed_float16", "mixed_bfloat16"),
     "jit_compile": ("auto", "on", "off"),
-    "distribute": ("none", "mirrored"),
+    "distribute": ("none", "mirrored", "jax"),
     "channels": (0, 1, 3),
 }
 POSITIVE = ("batch_size", "learning_rate", "steps_per_execution")
