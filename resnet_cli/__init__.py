@@ -239,7 +239,8 @@ def _train(args):
                             + ", ".join(MODEL_NAMES))
         stem = os.path.splitext(os.path.basename(name))[0]
         output = args.output or os.path.join("runs", f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}")
-        RunDir(output).check(resume=False, overwrite=args.overwrite)
+        if os.environ.get("KERAS_DISTRIBUTION_PROCESS_ID", "0") == "0":  # the writing process
+            RunDir(output).check(resume=False, overwrite=args.overwrite)
     from training.fit import train
 
     summary = train(recipe, output, resume=bool(args.resume), overwrite=args.overwrite,

@@ -34,7 +34,7 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
     data already loaded. A resumed run takes its model from its checkpoint.
     """
     process = multi_process.start() if recipe.distribute == "jax" else 0
-    run = RunDir(output_dir)
+    run = shared = RunDir(output_dir)
     if process == 0:
         run.check(resume, overwrite)
     else:  # only process 0 writes the run directory
@@ -92,7 +92,7 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
                                  splits.class_names)
     trained = recipe.batch_size * plan["steps_per_epoch"] * len(throughput.seconds)
     summary = {
-        "run_dir": run.path,
+        "run_dir": shared.path,
         "recipe": dataclasses.asdict(recipe),
         "device": device,
         "versions": versions(),
