@@ -18,7 +18,7 @@ from keras_resnet.units import Units
 @dataclass
 class BlockOptions:
     variant: Variant
-    shortcut: str  # "A" (zero padding) or "B" (projection)
+    shortcut: str  # "A" (zero padding), "B" (projection) or "none" (a plain net)
     width_factor: float = 1.0
     groups: int = 1
     width_per_group: int = 64
@@ -36,8 +36,6 @@ def residual_block(u: Units, opt: BlockOptions, x, block, filters, strides,
     """
     v = opt.variant
     branch_input = u.bn_relu(x, f"{name}_preact") if v.preact else x
-    shortcut = _shortcut(u, opt, x, branch_input, filters * (4 if block == "bottleneck" else 1),
-                         strides, project, name)
     if block == "basic":
         y = u.conv(branch_input, filters, 3, strides, f"{name}_1")
         y = u.bn_relu(y, f"{name}_1")
@@ -57,8 +55,14 @@ def residual_block(u: Units, opt: BlockOptions, x, block, filters, strides,
         y = u.bn(y, last, zero_gamma=opt.zero_init_residual)
     if opt.se_ratio:
         y = u.squeeze_excite(y, opt.se_ratio, name)
+    if opt.shortcut == "none":  # a plain network: the branch alone
+        if v.preact:
+            return layers.Identity(dtype=u.dtype, name=f"{name}_out")(y)
+        return layers.Activation("relu", dtype=u.dtype, name=f"{name}_out")(y)
     if drop_rate > 0:
         y = DropPath(drop_rate, seed=opt.seed, dtype=u.dtype, name=f"{name}_drop_path")(y)
+    shortcut = _shortcut(u, opt, x, branch_input, filters * (4 if block == "bottleneck" else 1),
+                         strides, project, name)
     if v.preact:
         return layers.Add(dtype=u.dtype, name=f"{name}_out")([shortcut, y])
     y = layers.Add(dtype=u.dtype, name=f"{name}_add")([shortcut, y])

@@ -31,7 +31,10 @@ def ResNet(depth, **kwargs):
         average-pool shortcut), "v2-keras" (keras.applications' ResNetV2
         layout). The CIFAR family takes "v1" (default, same as "v1.5") or "v2".
     shortcut: "A" (zero-padding, the CIFAR default) or "B" (projection, the
-        ImageNet default) where a shortcut changes shape.
+        ImageNet default) where a shortcut changes shape; "none" builds the
+        plain network of the paper's comparison (every shortcut removed; the
+        default name becomes plainN).
+    batch_norm: False builds the net without BatchNorm (biases on every conv).
     width_factor: multiplies the stage widths of basic-block CIFAR nets (Wide
         ResNets) and the inner width of bottlenecks (wide_resnet50_2 is 2).
     groups, width_per_group: ResNeXt bottlenecks (torchvision's meaning).
@@ -73,7 +76,8 @@ def build(spec: NetSpec, default_name, *, include_top=True, weights=None,
           classifier_activation="softmax", name=None, variant=None,
           shortcut=None, width_factor=1, groups=1, width_per_group=64,
           se_ratio=None, drop_path_rate=0.0, zero_init_residual=False,
-          bn_momentum=0.9, bn_epsilon=1e-5, bn_synchronized=False, preprocessing=None,
+          bn_momentum=0.9, bn_epsilon=1e-5, bn_synchronized=False, batch_norm=True,
+          preprocessing=None,
           data_format=None, dtype=None, seed=None):
     """Builds the network of `spec`; see `ResNet` for the arguments."""
     imagenet = spec.family == "imagenet"
@@ -83,9 +87,18 @@ def build(spec: NetSpec, default_name, *, include_top=True, weights=None,
     if v.keras_layout and spec.block != "bottleneck":
         raise invalid("variant", variant, "'v2-keras' only with bottleneck depths (50+)")
     shortcut = shortcut or ("B" if imagenet else "A")
-    check_choice("shortcut", shortcut, ("A", "B"))
+    check_choice("shortcut", shortcut, ("A", "B", "none"))
     if shortcut == "A" and (v.avg_down or v.keras_layout):
         raise invalid("shortcut", shortcut, f"'B' for variant {variant!r}")
+    if shortcut == "none":
+        default_name = default_name.replace("resnet", "plain", 1)
+        if drop_path_rate or zero_init_residual:
+            raise invalid("(drop_path_rate, zero_init_residual)",
+                          (drop_path_rate, zero_init_residual),
+                          "(0, False) for a plain network: both act on residual branches")
+    check_choice("batch_norm", batch_norm, (True, False))
+    if not batch_norm and zero_init_residual:
+        raise invalid("zero_init_residual", zero_init_residual, "False without BatchNorm")
     check_choice("pooling", pooling, POOLINGS)
     check_number("classes", classes, low=1, integer=True)
     check_number("width_factor", width_factor, low=0, low_open=True)
@@ -117,7 +130,7 @@ def build(spec: NetSpec, default_name, *, include_top=True, weights=None,
     inputs, x = _inputs(input_tensor, input_shape, include_top, data_format,
                         total_stride, default_size=224 if imagenet else 32)
 
-    u = Units(data_format, dtype, bn_momentum, bn_epsilon, bool(bn_synchronized))
+    u = Units(data_format, dtype, bn_momentum, bn_epsilon, bool(bn_synchronized), batch_norm)
     opt = BlockOptions(v, shortcut, width_factor, groups, width_per_group,
                        se_ratio, zero_init_residual, seed)
     if preprocessing is not None:

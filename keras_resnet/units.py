@@ -24,6 +24,7 @@ class Units:
     bn_momentum: float
     bn_epsilon: float
     bn_synchronized: bool = False
+    batch_norm: bool = True  # False: no BatchNorm layers, biases on every conv
 
     @property
     def channel_axis(self):
@@ -44,13 +45,16 @@ class Units:
             )(x)
             padding = "valid"
         return layers.Conv2D(
-            filters, kernel, strides=strides, padding=padding, use_bias=use_bias,
+            filters, kernel, strides=strides, padding=padding,
+            use_bias=use_bias or not self.batch_norm,
             groups=groups, data_format=self.data_format, dtype=self.dtype,
             kernel_initializer="zeros" if zero_init else KERNEL_INIT,
             name=f"{prefix}_conv",
         )(x)
 
     def bn(self, x, prefix, zero_gamma=False):
+        if not self.batch_norm:
+            return x
         return layers.BatchNormalization(
             axis=self.channel_axis, momentum=self.bn_momentum,
             epsilon=self.bn_epsilon, gamma_initializer="zeros" if zero_gamma else "ones",
