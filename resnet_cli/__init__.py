@@ -33,6 +33,13 @@ def _shape(text):
             f"{text!r} is not a shape; write it as H,W,C, e.g. 28,28,1") from None
 
 
+def _ints(text):
+    try:
+        return tuple(int(p) for p in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of integers, e.g. 20,56")
+
+
 def _setting(text):
     """KEY=VALUE with a TOML value (numbers, true/false, "strings", [lists])."""
     from training.recipe import tomllib
@@ -170,6 +177,32 @@ def _parser():
     demo.add_argument("--output", default="runs", help="parent of the run directory")
     demo.add_argument("--resume", metavar="RUN_DIR",
                       help="continue an interrupted demo run")
+
+    experiment = sub.add_parser(
+        "experiment", help="why ResNet: the paper's degradation experiment on Fashion-MNIST",
+        description="Trains plain nets (with and without BatchNorm) and ResNets of two "
+                    "depths with the same recipe for several seeds, recording gradient "
+                    "norms by depth, and writes the paper-style figures (errors.png, "
+                    "gradients.png) and a table (summary.md). The defaults take about an "
+                    "hour on 2 CPU cores. Example: resnet experiment degradation --steps 500")
+    experiment.add_argument("name", choices=("degradation",))
+    experiment.add_argument("--depths", type=_ints, default=(20, 56),
+                            help="comma-separated CIFAR depths (default 20,56)")
+    experiment.add_argument("--seeds", type=_ints, default=(0, 1), help="default 0,1")
+    experiment.add_argument("--kinds", type=lambda t: tuple(t.split(",")),
+                            default=("plain", "plain-nobn", "resnet"),
+                            help="any of plain, plain-nobn, resnet (default all three)")
+    experiment.add_argument("--steps", type=int, default=1000, help="steps per net")
+    experiment.add_argument("--batch-size", type=int, default=128)
+    experiment.add_argument("--eval-every", type=int, default=100,
+                            help="steps between test-error points")
+    experiment.add_argument("--grad-every", type=int, default=50,
+                            help="steps between gradient records")
+    experiment.add_argument("--train-limit", type=int, default=0,
+                            help="use only this many training images (0: all)")
+    experiment.add_argument("--test-images", type=int, default=2000)
+    experiment.add_argument("--output", help="default runs/degradation-<time>")
+    experiment.add_argument("--quiet", action="store_true")
 
     evaluate = sub.add_parser("evaluate", help="evaluate a run's best checkpoint")
     evaluate.add_argument("run_dir", help="a run directory written by `resnet train`")
@@ -385,9 +418,33 @@ def _demo(args):
     return run_demo(recipe, path, resume=bool(args.resume))
 
 
+def _experiment(args):
+    from training.degradation import check
+
+    check(args.depths, args.seeds, args.kinds)
+    for flag in ("steps", "batch_size", "eval_every", "grad_every", "test_images"):
+        if getattr(args, flag) < 1:
+            raise UserError(f"--{flag.replace('_', '-')}={getattr(args, flag)} is not valid; "
+                            "allowed: >= 1")
+    if args.train_limit < 0:
+        raise UserError(f"--train-limit={args.train_limit} is not valid; allowed: >= 0")
+    output = args.output or os.path.join("runs", f"degradation-{time.strftime('%Y%m%d-%H%M%S')}")
+    from training.degradation import markdown, run_experiment
+
+    start = time.time()
+    table = run_experiment(output, depths=args.depths, seeds=args.seeds, kinds=args.kinds,
+                           steps=args.steps, batch_size=args.batch_size,
+                           eval_every=args.eval_every, grad_every=args.grad_every,
+                           train_limit=args.train_limit, test_images=args.test_images,
+                           verbose=2 if args.quiet else "auto")
+    print(markdown(table))
+    print(f"{(time.time() - start) / 60:.1f} min; figures and table in {output}: "
+          "errors.png, gradients.png, summary.md, summary.json, curves.csv")
+
+
 COMMANDS = {"models": _models, "summary": _summary, "train": _train,
             "finetune": _finetune, "export": _export, "predict": _predict,
-            "evaluate": _evaluate, "demo": _demo}
+            "evaluate": _evaluate, "demo": _demo, "experiment": _experiment}
 
 
 def main(argv=None):

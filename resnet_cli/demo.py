@@ -62,7 +62,7 @@ def run_demo(recipe, run_path, resume=False, out=print):
     from training import fashion_mnist, report
     from training.data import load_splits
     from training.fit import plan_steps, train
-    from training.run_dir import RunDir, write_atomically
+    from training.run_dir import RunDir, write_text
 
     start = time.time()
     run = RunDir(run_path)
@@ -108,7 +108,7 @@ def run_demo(recipe, run_path, resume=False, out=print):
     result = _summary(recipe, run, summary, exported, time.time() - start)
     table = markdown(result)
     run.write_json("demo.json", result)
-    write_atomically(run.file("demo.md"), lambda path: _write_text(path, table))
+    write_text(run.file("demo.md"), table)
     out(table)
     if result["int8_drop"] > MAX_INT8_DROP:
         out(f"resnet: failed: the int8 model's test accuracy {result['accuracy']['int8']:.4f} "
@@ -116,11 +116,6 @@ def run_demo(recipe, run_path, resume=False, out=print):
             f"{result['accuracy']['keras']:.4f}; allowed: at most {100 * MAX_INT8_DROP:.0f}")
         return 1
     return 0
-
-
-def _write_text(path, text):
-    with open(path, "w") as f:
-        f.write(text)
 
 
 def _source(recipe, fashion_mnist):

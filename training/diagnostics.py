@@ -14,7 +14,6 @@ The gradients are taken where `model.fit` hands them to the optimizer
 any clipping; under a float16 loss scale they would be scaled (use float32).
 """
 
-import csv
 import os
 
 import keras
@@ -22,7 +21,8 @@ import numpy as np
 import tensorflow as tf
 
 from keras_resnet.features import feature_layers
-from training.run_dir import write_atomically
+from training import report
+from training.run_dir import write_csv
 
 
 def main_path_kernels(model):
@@ -75,8 +75,8 @@ class GradientFlow(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         os.makedirs(self.out_dir, exist_ok=True)
-        _write_csv(os.path.join(self.out_dir, "gradients.csv"), self.gradients)
-        _write_csv(os.path.join(self.out_dir, "activations.csv"), self.activations)
+        write_csv(os.path.join(self.out_dir, "gradients.csv"), self.gradients)
+        write_csv(os.path.join(self.out_dir, "activations.csv"), self.activations)
         plot_gradient_norms({self.model.name: self.gradients},
                             os.path.join(self.out_dir, "gradients.png"))
 
@@ -92,35 +92,19 @@ class GradientFlow(keras.callbacks.Callback):
 def plot_gradient_norms(records, path):
     """Gradient norm against depth: one panel per model, a line for the first
     and the last recorded step. `records`: {model name: gradient rows}."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(1, len(records), figsize=(5 * len(records), 3.6),
+    figure, axes = report.plt.subplots(1, len(records), figsize=(5 * len(records), 3.6),
                                 squeeze=False)
     for ax, (name, rows) in zip(axes[0], records.items()):
         steps = sorted({r["step"] for r in rows})
         for step in dict.fromkeys([steps[0], steps[-1]]) if steps else []:
             chosen = [r for r in rows if r["step"] == step]
             ax.plot([r["depth"] for r in chosen], [r["grad_norm"] for r in chosen],
-                    label=f"step {step}")
+                    label=f"step {step}" + (" (initial weights)" if step == 1 else ""))
         ax.set_yscale("log")
         ax.set_xlabel("layer depth")
         ax.set_ylabel("gradient norm")
         ax.set_title(name)
         ax.legend()
         ax.grid(alpha=0.3)
-    figure.tight_layout()
-    write_atomically(path, lambda tmp: figure.savefig(tmp, format="png", dpi=110))
-    plt.close(figure)
+    report.save_figure(figure, path)
 
-
-def _write_csv(path, rows):
-    def write(tmp):
-        with open(tmp, "w", newline="") as f:
-            if rows:
-                writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-                writer.writeheader()
-                writer.writerows(rows)
-    write_atomically(path, write)

@@ -27,11 +27,12 @@ class TrainingFailed(RuntimeError):
 
 
 def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model=None,
-          splits=None):
+          splits=None, callbacks=()):
     """Trains `recipe` into `output_dir`; returns the run's summary dict.
 
     `model` replaces the recipe's model (fine-tuning passes its own), `splits`
-    data already loaded. A resumed run takes its model from its checkpoint.
+    data already loaded, `callbacks` are added to model.fit's. A resumed run
+    takes its model from its checkpoint.
     """
     process = multi_process.start() if recipe.distribute == "jax" else 0
     run = shared = RunDir(output_dir)
@@ -69,7 +70,7 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
     checkpoint = RunCheckpoint(run, state, plan["steps_per_epoch"],
                                monitor="val_accuracy" if val_ds else "accuracy")
     throughput = Throughput()
-    callbacks = [checkpoint, throughput,
+    callbacks = [checkpoint, throughput, *callbacks,
                  keras.callbacks.CSVLogger(run.file("log.csv"), append=resume),
                  keras.callbacks.TensorBoard(run.file("tensorboard"), write_graph=False)]
     if recipe.ema:

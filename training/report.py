@@ -42,7 +42,7 @@ def plot_curves(history, path):
         ax.set_title(metric)
         ax.legend()
         ax.grid(alpha=0.3)
-    _save(figure, path)
+    save_figure(figure, path)
 
 
 def plot_confusion(confusion, class_names, path):
@@ -60,10 +60,10 @@ def plot_confusion(confusion, class_names, path):
         for j in range(k):
             ax.text(j, i, str(confusion[i, j]), ha="center", va="center", fontsize=7,
                     color="white" if confusion[i, j] > threshold else "black")
-    _save(figure, path)
+    save_figure(figure, path)
 
 
-def _save(figure, path):
+def save_figure(figure, path):
     figure.tight_layout()
     write_atomically(path, lambda tmp: figure.savefig(tmp, format="png", dpi=110))
     plt.close(figure)
@@ -83,4 +83,4 @@ def plot_predictions(images, labels, predicted, class_names, path, title="", col
         ax.set_title(f"{class_names[guess]}\n({class_names[true]})", fontsize=7,
                      color="black" if guess == true else "red")
     figure.suptitle(title, fontsize=9)
-    _save(figure, path)
+    save_figure(figure, path)

@@ -9,6 +9,7 @@ Every file is written under a temporary name in its directory and renamed,
 so a kill at any moment leaves either the old file or the new one.
 """
 
+import csv
 import json
 import os
 import shutil
@@ -89,6 +90,25 @@ def write_atomically(path, write):
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def write_text(path, text):
+    """Writes `text` to `path` atomically."""
+    def write(tmp):
+        with open(tmp, "w") as f:
+            f.write(text)
+    write_atomically(path, write)
+
+
+def write_csv(path, rows):
+    """Writes a list of dicts (one per row, same keys) as CSV, atomically."""
+    def write(tmp):
+        with open(tmp, "w", newline="") as f:
+            if rows:
+                writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+                writer.writeheader()
+                writer.writerows(rows)
+    write_atomically(path, write)
 
 
 def _make_readable(path):
