@@ -14,10 +14,16 @@ from resnet_cli import main
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _make(*args, **kwargs):
+def _interruptible():
+    # A terminal's default; a shell's background job starts with SIGINT ignored
+    # and would pass that on.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _make(*args):
     return subprocess.Popen(["make", "--no-print-directory", "demo", *args], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True, **kwargs)
+                            start_new_session=True, preexec_fn=_interruptible)
 
 
 @pytest.fixture(scope="module")
