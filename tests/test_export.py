@@ -48,6 +48,22 @@ def test_metadata_round_trips_and_the_file_still_loads(exported):
     assert (io["scale"], io["zero_point"]) == (pytest.approx(details[0]), details[1])
 
 
+def test_int16x8_keeps_the_keras_top1(short_run, tmp_path):
+    """16-bit activations, 8-bit weights (reference kernels, slow: 500 images)."""
+    model = os.path.join(short_run["run_dir"], "checkpoints", "best.keras")
+    report = export_checkpoint(model, str(tmp_path / "int16x8"), ["int16x8"], test_limit=500,
+                               latency_runs=3)
+    variant = report["variants"]["int16x8"]
+    assert variant["images"] == 500
+    # Measured: agreement 0.992, largest probability difference 0.031 (int8
+    # agrees on 0.997 of the same model's test images: 16-bit is not better).
+    assert variant["agreement_with_keras"] >= 0.98
+    assert variant["max_abs_output_difference"] <= 0.1
+    assert not [op for op in variant["ops"] if op.startswith(("CUSTOM", "Flex"))]
+    embedded = tflite_metadata.read((tmp_path / "int16x8" / "model_int16x8.tflite").read_bytes())
+    assert embedded["input_tensor"]["dtype"] == "float32"
+
+
 @keras.saving.register_keras_serializable(package="tests")
 class InverseErf(keras.layers.Layer):
     """A TensorFlow op with no TFLite builtin."""
