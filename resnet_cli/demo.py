@@ -15,6 +15,7 @@ is more than MAX_INT8_DROP below the float model's.
 """
 
 import os
+import sys
 import time
 
 import numpy as np
@@ -88,7 +89,8 @@ def run_demo(recipe, run_path, resume=False, out=print):
         summary = train(recipe, run.path, resume=resume, verbose="auto", splits=splits)
     except KeyboardInterrupt:
         if os.path.exists(run.file("state.json")):
-            out(f"interrupted; continue with: make demo RESUME={run.path}")
+            out(f"interrupted; continue with: make demo RESUME={run.path} "
+                f"(or: resnet demo --resume {run.path})")
         else:
             out("interrupted before the first epoch ended: nothing to resume")
         return 130
@@ -99,8 +101,9 @@ def run_demo(recipe, run_path, resume=False, out=print):
     export_dir = run.file("export")
     exported = export_checkpoint(run.best, export_dir, list(QUANTIZATIONS), overwrite=resume)
     int8 = TFLiteModel(exported["variants"]["int8"]["file"])
-    shown, _ = preprocessed(splits, "test", recipe, np.arange(GRID_IMAGES))
-    report.plot_predictions(splits.test[0][:GRID_IMAGES], splits.test[1][:GRID_IMAGES],
+    grid = np.arange(min(GRID_IMAGES, len(splits.test[0])))
+    shown, _ = preprocessed(splits, "test", recipe, grid)
+    report.plot_predictions(splits.test[0][grid], splits.test[1][grid],
                             int8.predict(shown).argmax(1), splits.class_names,
                             run.file("predictions.png"),
                             title="int8 TFLite model: predicted (true) label; red: wrong")
@@ -111,9 +114,10 @@ def run_demo(recipe, run_path, resume=False, out=print):
     write_text(run.file("demo.md"), table)
     out(table)
     if result["int8_drop"] > MAX_INT8_DROP:
-        out(f"resnet: failed: the int8 model's test accuracy {result['accuracy']['int8']:.4f} "
-            f"is {100 * result['int8_drop']:.2f} points below the float model's "
-            f"{result['accuracy']['keras']:.4f}; allowed: at most {100 * MAX_INT8_DROP:.0f}")
+        print(f"resnet: failed: the int8 model's test accuracy "
+              f"{result['accuracy']['int8']:.4f} is {100 * result['int8_drop']:.2f} points "
+              f"below the float model's {result['accuracy']['keras']:.4f}; allowed: at most "
+              f"{100 * MAX_INT8_DROP:.0f}", file=sys.stderr)
         return 1
     return 0
 
