@@ -192,7 +192,7 @@ def _parser():
     experiment.add_argument("--kinds", type=lambda t: tuple(t.split(",")),
                             default=("plain", "plain-nobn", "resnet"),
                             help="any of plain, plain-nobn, resnet (default all three)")
-    experiment.add_argument("--steps", type=int, default=700, help="steps per net")
+    experiment.add_argument("--steps", type=int, default=500, help="steps per net")
     experiment.add_argument("--batch-size", type=int, default=128)
     experiment.add_argument("--eval-every", type=int, default=100,
                             help="steps between test-error points")

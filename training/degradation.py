@@ -1,7 +1,7 @@
 """The degradation experiment of He et al. 2015 (Figures 1 and 6, section 4.1)
 on Fashion-MNIST: plain and residual nets of two depths, the same recipe.
 
-    resnet experiment degradation --depths 20,56 --seeds 0,1 --steps 700
+    resnet experiment degradation --depths 20,56 --seeds 0,1 --steps 500
 
 For every seed, depth and kind — "plain", "plain-nobn" (without BatchNorm)
 and "resnet" — it trains through `training.fit.train` with the GradientFlow
@@ -35,7 +35,7 @@ DEPTHS = (20, 32, 44, 56, 110)
 LAST = 0.25  # the stretch of evaluations the table averages
 
 
-def run_experiment(out_dir, *, depths=(20, 56), seeds=(0, 1), kinds=tuple(KINDS), steps=700,
+def run_experiment(out_dir, *, depths=(20, 56), seeds=(0, 1), kinds=tuple(KINDS), steps=500,
                    batch_size=128, eval_every=100, grad_every=50, train_limit=0,
                    test_images=2000, verbose=2):
     """Trains every net and writes the figures and the table; returns the table."""
