@@ -68,9 +68,11 @@ def run_experiment(out_dir, *, depths=(20, 56), seeds=(0, 1), kinds=tuple(KINDS)
                     summary = train(recipe, path, overwrite=True, verbose=verbose,
                                     splits=splits, callbacks=[flow])
                     history, failure = summary["history"], None
-                except TrainingFailed as error:
-                    history, failure = RunDir(path).read_state().get("history", []) \
-                        if os.path.exists(os.path.join(path, "state.json")) else [], str(error)
+                except TrainingFailed as error:  # e.g. a NaN loss without BatchNorm
+                    state = os.path.join(path, "state.json")
+                    history = RunDir(path).read_state()["history"] if os.path.exists(state) \
+                        else []
+                    failure = str(error)
                 runs.append({"kind": kind, "depth": depth, "seed": seed, "name": name,
                              "history": history, "failure": failure,
                              "gradients": flow.gradients})
