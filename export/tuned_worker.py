@@ -134,20 +134,18 @@ def start_ranges(model, twin, images, batch_size=8):
     them 0.1% a step, so a short QAT run would otherwise keep ranges far
     wider than the activations (coarse steps) or clip them."""
     layers = twin.layers[1:]
-    probe = tf_keras.Model(twin.input, [layer.input for layer in layers] +
-                           [layer.output for layer in layers])
+    dense = [layer for layer in layers if isinstance(layer, tf_keras.layers.Dense)]
+    probe = tf_keras.Model(twin.input, [layer.output for layer in layers] +
+                           [layer.input for layer in dense])
     low, high = {}, {}
     for start in range(0, len(images), batch_size):
         tensors = probe(images[start:start + batch_size], training=False)
-        inputs, outputs = tensors[:len(layers)], tensors[len(layers):]
-        for layer, x, y in zip(layers, inputs, outputs):
-            found = {"output": y}
-            if isinstance(layer, tf_keras.layers.Dense):  # logits before the softmax
-                found["pre_activation"] = tf.matmul(x, layer.kernel) + layer.bias
-            for kind, value in found.items():
-                key = f"quant_{layer.name}/{kind}"
-                low[key] = min(low.get(key, 0.0), float(tf.reduce_min(value)))
-                high[key] = max(high.get(key, 0.0), float(tf.reduce_max(value)))
+        found = {f"quant_{layer.name}/output": y for layer, y in zip(layers, tensors)}
+        for layer, x in zip(dense, tensors[len(layers):]):  # logits before the softmax
+            found[f"quant_{layer.name}/pre_activation"] = tf.matmul(x, layer.kernel) + layer.bias
+        for key, value in found.items():
+            low[key] = min(low.get(key, 0.0), float(tf.reduce_min(value)))
+            high[key] = max(high.get(key, 0.0), float(tf.reduce_max(value)))
     count = 0
     for variable in model.variables:
         key, _, bound = variable.name.rpartition("_")
