@@ -23,7 +23,7 @@ CASES = [
      r"^pooling='median' is not valid; allowed: None, 'avg', 'max'$"),
     (dict(depth=50, weights="imagenet"), r"^weights='imagenet' is not valid; allowed: None or a path; .*from_keras_applications"),
     (dict(depth=50, weights="/no/such.weights.h5"), r"^weights='/no/such.weights.h5' is not valid; allowed: None or the path of an existing"),
-    (dict(depth=20, shortcut="C"), r"^shortcut='C' is not valid; allowed: 'A', 'B'$"),
+    (dict(depth=20, shortcut="C"), r"^shortcut='C' is not valid; allowed: 'A', 'B', 'none'$"),
     (dict(depth=50, variant="d", shortcut="A"), r"^shortcut='A' is not valid; allowed: 'B' for variant 'd'$"),
     (dict(depth=18, groups=32), r"^\(groups, width_per_group, width_factor\)=\(32, 64, 1\) is not valid"),
     (dict(depth=20, drop_path_rate=1.0), r"^drop_path_rate=1.0 is not valid; allowed: a number x with 0 <= x < 1$"),
