@@ -31,6 +31,8 @@ def test_build_run_save_reload(name, tmp_path, rng, request):
     assert y.shape == (2, 10) and np.all(np.isfinite(y))
     np.testing.assert_allclose(np.sum(y, axis=1), 1.0, rtol=1e-5)
 
+    if name == "ResNet1202":  # saving and reloading 3,600 layers: 30 s; ResNet110 covers it
+        return
     path = tmp_path / f"{name}.keras"
     model.save(path)
     reloaded = keras.saving.load_model(path, safe_mode=True)

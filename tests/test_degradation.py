@@ -11,9 +11,10 @@ from training.degradation import summarize
 
 def test_experiment_command_writes_every_figure_and_the_table(tmp_path, capsys):
     out = tmp_path / "degradation"
+    # Every kind, one seed (the seed averaging is checked below on handmade runs).
     assert main(["experiment", "degradation", "--depths", "20,32", "--seeds", "0",
-                 "--steps", "10", "--batch-size", "32", "--eval-every", "5",
-                 "--grad-every", "5", "--train-limit", "512", "--test-images", "128",
+                 "--steps", "6", "--batch-size", "32", "--eval-every", "3",
+                 "--grad-every", "3", "--train-limit", "256", "--test-images", "64",
                  "--output", str(out), "--quiet"]) == 0
     for name in ("errors.png", "gradients.png", "summary.md", "summary.json", "curves.csv"):
         assert (out / name).stat().st_size > 0, name
