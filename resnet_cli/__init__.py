@@ -235,25 +235,34 @@ def _summary(args):
         print(f"MACs per image: {keras_resnet.count_macs(model):,}")
 
 
+def _resumed_recipe(run_path, data_dir, flags):
+    """The recipe of the run in `run_path` (with another `data_dir` if given);
+    none of `flags`, (flag, value) pairs, may be given with --resume."""
+    from training.recipe import make_recipe
+    from training.run_dir import RunDir
+
+    given = [flag for flag, value in flags if value]
+    if given:
+        raise UserError(f"{given[0]} is not valid with --resume: a resumed run "
+                        "keeps its own recipe")
+    run = RunDir(run_path)
+    run.check(resume=True, overwrite=False)
+    with open(run.file("config.json")) as f:
+        settings = json.load(f)["recipe"]
+    if data_dir:
+        settings["data_dir"] = data_dir
+    return make_recipe(settings)
+
+
 def _train(args):
-    from training.recipe import load_recipe, make_recipe
+    from training.recipe import load_recipe
     from training.run_dir import RunDir
 
     if args.resume:
-        given = [flag for flag, value in (("--recipe", args.recipe), ("--model", args.model),
-                 ("--epochs", args.epochs), ("--steps", args.steps),
-                 ("--batch-size", args.batch_size), ("--seed", args.seed),
-                 ("--set", args.set), ("--output", args.output)) if value]
-        if given:
-            raise UserError(f"{given[0]} is not valid with --resume: a resumed run "
-                            "keeps its own recipe")
-        run = RunDir(args.resume)
-        run.check(resume=True, overwrite=False)
-        with open(run.file("config.json")) as f:
-            settings = json.load(f)["recipe"]
-        if args.data_dir:
-            settings["data_dir"] = args.data_dir
-        recipe = make_recipe(settings)
+        recipe = _resumed_recipe(args.resume, args.data_dir, (
+            ("--recipe", args.recipe), ("--model", args.model), ("--epochs", args.epochs),
+            ("--steps", args.steps), ("--batch-size", args.batch_size), ("--seed", args.seed),
+            ("--set", args.set), ("--output", args.output)))
         output = args.resume
     else:
         overrides = dict(args.set)
@@ -375,22 +384,13 @@ def _evaluate(args):
 
 
 def _demo(args):
-    from training.recipe import load_recipe, make_recipe
-    from training.run_dir import RunDir
+    from training.recipe import load_recipe
 
     if args.resume:
-        given = [flag for flag, value in (("--model", args.model), ("--steps", args.steps),
-                 ("--epochs", args.epochs), ("--batch-size", args.batch_size),
-                 ("--dataset", args.dataset)) if value]
-        if given:
-            raise UserError(f"{given[0]} is not valid with --resume: a resumed run "
-                            "keeps its own settings")
-        RunDir(args.resume).check(resume=True, overwrite=False)
-        with open(RunDir(args.resume).file("config.json")) as f:
-            settings = json.load(f)["recipe"]
-        if args.data_dir:
-            settings["data_dir"] = args.data_dir
-        recipe, path = make_recipe(settings), args.resume
+        recipe = _resumed_recipe(args.resume, args.data_dir, (
+            ("--model", args.model), ("--steps", args.steps), ("--epochs", args.epochs),
+            ("--batch-size", args.batch_size), ("--dataset", args.dataset)))
+        path = args.resume
     else:
         overrides = {}
         for key, value in (("model", args.model), ("batch_size", args.batch_size),

@@ -60,14 +60,14 @@ def run_demo(recipe, run_path, resume=False, out=print):
     import keras_resnet
     from export.from_run import export_checkpoint, preprocessed
     from resnet_edge.tflite import TFLiteModel
-    from training import fashion_mnist, report
+    from training import report
     from training.data import load_splits
     from training.fit import plan_steps, train
     from training.run_dir import RunDir, write_text
 
     start = time.time()
     run = RunDir(run_path)
-    out(f"[1/5] data: {_source(recipe, fashion_mnist)}")
+    out(f"[1/5] data: {_source(recipe)}")
     splits = load_splits(recipe)
     plan = plan_steps(recipe, len(splits.train[0]))
     probe = getattr(keras_resnet, recipe.model)(
@@ -122,8 +122,10 @@ def run_demo(recipe, run_path, resume=False, out=print):
     return 0
 
 
-def _source(recipe, fashion_mnist):
+def _source(recipe):
     if recipe.dataset == "fashion_mnist":
+        from training import fashion_mnist
+
         directory = fashion_mnist.find_directory(recipe.data_dir or None)
         return (f"Fashion-MNIST from {directory}" if directory
                 else "Fashion-MNIST through TFDS (download)")

@@ -61,7 +61,10 @@ def load_splits(recipe):
                   size, channels, tuple(skipped))
 
 
-def eval_split(splits, which, recipe, batch_size=256):
+EVAL_BATCH = 256
+
+
+def eval_split(splits, which, recipe, batch_size=EVAL_BATCH):
     """The "train", "validation" or "test" split through the evaluation preprocessing."""
     images, labels = getattr(splits, which)
     return eval_dataset(images, labels, len(splits.class_names), batch_size=batch_size,

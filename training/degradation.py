@@ -79,9 +79,8 @@ def run_experiment(out_dir, *, depths=(20, 56), seeds=(0, 1), kinds=tuple(KINDS)
     table = summarize(runs, eval_every)
     plot_errors(runs, eval_every, os.path.join(out_dir, "errors.png"))
     deepest = max(depths)
-    report_grads = {f"{kind}-{deepest} (seed {seeds[0]})": r["gradients"] for r in runs
-                    for kind in kinds if r["kind"] == kind and r["depth"] == deepest
-                    and r["seed"] == seeds[0] and r["gradients"]}
+    report_grads = {f"{r['kind']}-{deepest} (seed {seeds[0]})": r["gradients"] for r in runs
+                    if r["depth"] == deepest and r["seed"] == seeds[0] and r["gradients"]}
     plot_gradient_norms(report_grads, os.path.join(out_dir, "gradients.png"))
     RunDir(out_dir).write_json("summary.json", table)
     text = markdown(table)

@@ -38,7 +38,6 @@ class GradientFlow(keras.callbacks.Callback):
         super().__init__()
         self.out_dir, self.probe, self.every = out_dir, probe_images, every
         self.gradients, self.activations = [], []  # CSV rows
-        self._step = 0
 
     def set_model(self, model):
         super().set_model(model)
@@ -62,16 +61,18 @@ class GradientFlow(keras.callbacks.Callback):
         model.train_function = None  # traced anew, with the recording
 
     def on_train_begin(self, logs=None):
-        self._step = int(self.model.optimizer.iterations.numpy())
-        self._record_activations()
+        self._record_activations(self._step())
 
     def on_train_batch_end(self, batch, logs=None):
-        self._step += 1
-        if self._step % self.every == 0 or self._step == 1:
+        step = self._step()
+        if step % self.every == 0 or step == 1:
             for (depth, name, _), norm in zip(self.kernels, self._norms.numpy()):
-                self.gradients.append({"step": self._step, "depth": depth, "layer": name,
+                self.gradients.append({"step": step, "depth": depth, "layer": name,
                                        "grad_norm": float(norm)})
-            self._record_activations()
+            self._record_activations(step)
+
+    def _step(self):
+        return int(self.model.optimizer.iterations.numpy())
 
     def on_train_end(self, logs=None):
         os.makedirs(self.out_dir, exist_ok=True)
@@ -80,11 +81,11 @@ class GradientFlow(keras.callbacks.Callback):
         plot_gradient_norms({self.model.name: self.gradients},
                             os.path.join(self.out_dir, "gradients.png"))
 
-    def _record_activations(self):
+    def _record_activations(self, step):
         outputs = self._stages(self.probe, training=False)
         for name, y in zip(self._stage_names, outputs):
             y = np.asarray(y)
-            self.activations.append({"step": self._step, "stage": name,
+            self.activations.append({"step": step, "stage": name,
                                      "mean": float(y.mean()), "std": float(y.std()),
                                      "zero_fraction": float(np.mean(y == 0))})
 

@@ -13,13 +13,12 @@ import tensorflow as tf
 import keras_resnet
 from training import hardware, multi_process, report
 from training.callbacks import RunCheckpoint, Throughput
-from training.data import eval_split, load_splits
+from training.data import EVAL_BATCH, eval_split, load_splits
 from training.pipeline import Augmentation, train_stream
 from training.run_dir import RunDir
 from training.schedules import WarmupSchedule
 
 NO_DECAY = ["gamma", "beta", "bias"]  # BatchNorm parameters and biases
-EVAL_BATCH = 256
 
 
 class TrainingFailed(RuntimeError):
@@ -65,8 +64,7 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
             model = _fresh_model(model, recipe, device, splits)
             _compile(model, recipe, device, _optimizer(recipe, plan))
 
-    val_ds = (eval_split(splits, "validation", recipe, EVAL_BATCH)
-              if len(splits.validation[0]) else None)
+    val_ds = eval_split(splits, "validation", recipe) if len(splits.validation[0]) else None
     checkpoint = RunCheckpoint(run, state, plan["steps_per_epoch"],
                                monitor="val_accuracy" if val_ds else "accuracy")
     throughput = Throughput()
