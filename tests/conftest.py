@@ -1,3 +1,4 @@
+import json
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -8,6 +9,26 @@ from PIL import Image  # noqa: E402
 
 
 EXPORT_VARIANTS = ["float32", "float16", "dynamic", "int8", "int8-io"]
+
+
+def _shared_temp(tmp_path_factory):
+    """The temporary folder of this run that every xdist worker sees."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def _once_across_workers(tmp_path_factory, name, make):
+    """make(directory) → JSON-able result, computed by the first pytest-xdist
+    worker that asks (`make test` runs two) while the others wait, then read
+    back by every worker."""
+    from filelock import FileLock
+
+    root = _shared_temp(tmp_path_factory)
+    result = root / f"{name}.json"
+    with FileLock(str(root / f"{name}.lock")):
+        if not result.exists():
+            result.write_text(json.dumps(make(root / name)))
+    return json.loads(result.read_text())
 
 
 @pytest.fixture(scope="session")
@@ -53,8 +74,8 @@ def short_run(tmp_path_factory):
     recipe = load_recipe("fashion_mnist", {
         "train_limit": 4096, "validation_size": 1000, "test_limit": 2000,
         "epochs": 3, "warmup_epochs": 0.5})
-    directory = tmp_path_factory.mktemp("short_run")
-    return train(recipe, str(directory), verbose=0)
+    return _once_across_workers(tmp_path_factory, "short_run",
+                                lambda directory: train(recipe, str(directory), verbose=0))
 
 
 FOLDER_CLASSES = {1: "trouser", 7: "sneaker", 8: "bag"}  # Fashion-MNIST labels used
@@ -92,7 +113,8 @@ def exported(short_run, tmp_path_factory):
     """The short run's best checkpoint exported in five variants, verified."""
     from export.from_run import export_checkpoint
 
-    out = tmp_path_factory.mktemp("exports") / "short_run"
     model = os.path.join(short_run["run_dir"], "checkpoints", "best.keras")
-    report = export_checkpoint(model, str(out), EXPORT_VARIANTS, latency_runs=10)
-    return out, report
+    report = _once_across_workers(tmp_path_factory, "exported", lambda out: export_checkpoint(
+        model, str(out), EXPORT_VARIANTS, latency_runs=10))
+    return _shared_temp(tmp_path_factory) / "exported", report
+
