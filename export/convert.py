@@ -173,6 +173,13 @@ def convert(saved_model, quantization, calibration=None):
                           f"{str(error).strip().splitlines()[0]}") from None
 
 
+def _output_kind(model):
+    """What the last layer gives: softmax probabilities or raw logits."""
+    activation = getattr(model.layers[-1], "activation", None)
+    return ("probabilities (softmax)" if getattr(activation, "__name__", "") == "softmax"
+            else "logits")
+
+
 def describe(model, model_path, labels, calibration, calibration_seed, style):
     """The metadata every variant shares: labels and how to prepare an input."""
     height, width, channels = model.input_shape[1:]
@@ -198,7 +205,7 @@ def describe(model, model_path, labels, calibration, calibration_seed, style):
                   "resize": "bilinear, antialiased; cifar style: straight to the input "
                             "size; imagenet style: shorter side to size/0.875, centre crop",
                   "normalisation": normalisation},
-        "output": "probabilities (softmax)",
+        "output": _output_kind(model),
         "source_checkpoint_sha256": digest,
         "calibration": None if calibration is None else {
             "images": int(len(calibration)), "seed": calibration_seed,

@@ -9,6 +9,17 @@ from resnet_edge import images, metadata, preprocess
 from resnet_edge.tflite import TFLiteModel
 
 
+def softmax(logits):
+    """float32 softmax, computed in float64 after subtracting the largest logit."""
+    e = np.exp(np.asarray(logits, np.float64) - np.max(logits))
+    return (e / e.sum()).astype(np.float32)
+
+
+def top_indices(probabilities, k):
+    """Indices of the k largest values, best first; ties go to the lower index."""
+    return [int(i) for i in np.argsort(-np.asarray(probabilities), kind="stable")[:k]]
+
+
 class Predictor:
     """Top-k labels for image files or arrays, from a `.tflite` file that
     `resnet export` wrote (any classifier with an image input works too, with
@@ -57,10 +68,10 @@ class Predictor:
         return preprocess.preprocess_for_eval(image, self.size, self.channels, self.style)
 
     def probabilities(self, image):
-        return self.model.predict_one(self.preprocess(image))
+        output = self.model.predict_one(self.preprocess(image))
+        return softmax(output) if self.metadata.get("output", "").startswith("logits") else output
 
     def top_k(self, image, k=3):
         """[(label, probability), ...] best first."""
         probs = self.probabilities(image)
-        order = np.argsort(-probs, kind="stable")[:k]
-        return [(self.labels[i], float(probs[i])) for i in order]
+        return [(self.labels[i], float(probs[i])) for i in top_indices(probs, k)]

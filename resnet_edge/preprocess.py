@@ -1,10 +1,13 @@
 """numpy mirror of `training.augment.preprocess_for_eval`.
 
-Channels: alpha composited onto black, grey = RGB · (0.2989, 0.5870, 0.1140),
-in float32 as `tf.image.rgb_to_grayscale`. Resize: bilinear with antialiasing,
-the triangle-kernel `ScaleAndTranslate` that `tf.image.resize(antialias=True)`
-runs (half-pixel centres; the kernel widens by 1/scale when shrinking; weights
-normalised per output pixel), then a centre crop with TensorFlow's offsets.
+Channels: alpha composited onto black, grey = (R·0.2989 + G·0.5870) + B·0.1140
+in float32 (`tf.image.rgb_to_grayscale`'s weights). Resize: bilinear with
+antialiasing, the triangle-kernel `ScaleAndTranslate` that
+`tf.image.resize(antialias=True)` runs (half-pixel centres; the kernel widens by
+1/scale when shrinking; weights summed in order and normalised per output
+pixel), then a centre crop with TensorFlow's offsets. Every float32 step has a
+fixed order, so that the Android demo's Kotlin (android_demo/core) computes the
+same values.
 """
 
 import numpy as np
@@ -20,7 +23,8 @@ def to_channels(image, channels):
     if image.shape[-1] == channels:
         return image
     if channels == 1:
-        return np.tensordot(image, GREY_WEIGHTS, axes=([-1], [-1]))[..., None].astype(np.float32)
+        r, g, b = (image[..., i] for i in range(3))
+        return (r * GREY_WEIGHTS[0] + g * GREY_WEIGHTS[1] + b * GREY_WEIGHTS[2])[..., None]
     return np.repeat(image, 3, axis=-1)
 
 
@@ -38,7 +42,7 @@ def _weights(in_size, out_size):
         end = min(int(np.floor(centre + width - f32(0.5))), in_size - 1) + 1
         offsets = np.arange(start, end, dtype=np.float32) + f32(0.5) - centre
         weights = np.maximum(f32(0), f32(1) - np.abs(offsets * (f32(1) / width)))
-        total = weights.sum(dtype=np.float32)
+        total = np.add.accumulate(weights, dtype=np.float32)[-1] if len(weights) else f32(0)
         matrix[x, start:end] = weights * (f32(1) / total) if total > 0 else weights
     return matrix
 

@@ -16,6 +16,17 @@ except ImportError:  # pragma: no cover - boards with the older runtime
     from tflite_runtime.interpreter import Interpreter
 
 
+def quantize(x, scale, zero_point):
+    """int8 q = round(x / scale) + zero_point in float32, half to even, clipped."""
+    x = np.asarray(x, np.float32)
+    return np.clip(np.round(x / np.float32(scale)) + zero_point, -128, 127).astype(np.int8)
+
+
+def dequantize(q, scale, zero_point):
+    """float32 (q - zero_point) × scale."""
+    return (np.asarray(q).astype(np.float32) - zero_point) * np.float32(scale)
+
+
 class TFLiteModel:
     def __init__(self, path, threads=None):
         self.path = path
@@ -29,13 +40,13 @@ class TFLiteModel:
         x = np.asarray(image, np.float32)[None]
         scale, zero_point = self.input["quantization"]
         if self.input["dtype"] == np.int8:
-            x = np.clip(np.round(x / scale) + zero_point, -128, 127).astype(np.int8)
+            x = quantize(x, scale, zero_point)
         self.interpreter.set_tensor(self.input["index"], x.astype(self.input["dtype"]))
         self.interpreter.invoke()
         y = self.interpreter.get_tensor(self.output["index"])[0]
         scale, zero_point = self.output["quantization"]
         if self.output["dtype"] == np.int8:
-            y = (y.astype(np.float32) - zero_point) * scale
+            y = dequantize(y, scale, zero_point)
         return y.astype(np.float32)
 
     def predict(self, images):

@@ -64,7 +64,7 @@ class RunDir:
         os.close(fd)
         try:
             model.save(tmp)
-            _make_readable(tmp)
+            make_readable(tmp)
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
@@ -85,11 +85,19 @@ def write_atomically(path, write):
     os.close(fd)
     try:
         write(tmp)
-        _make_readable(tmp)
+        make_readable(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def write_bytes(path, data):
+    """Writes `data` to `path` atomically."""
+    def write(tmp):
+        with open(tmp, "wb") as f:
+            f.write(data)
+    write_atomically(path, write)
 
 
 def write_text(path, text):
@@ -111,11 +119,12 @@ def write_csv(path, rows):
     write_atomically(path, write)
 
 
-def _make_readable(path):
-    """Gives a temporary file (created 0600) the permissions of a normal one."""
+def make_readable(path, mode=0o666):
+    """Gives a temporary file or folder (created 0600 or 0700) the permissions
+    of a normal one (`mode` less the umask; 0o777 for a folder)."""
     umask = os.umask(0)
     os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
+    os.chmod(path, mode & ~umask)
 
 
 def _dump_json(path, data):
