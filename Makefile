@@ -17,7 +17,7 @@ DEMO_ARGS := $(if $(RESUME),--resume $(RESUME)) $(if $(MODEL),--model $(MODEL)) 
   $(if $(BATCH),--batch-size $(BATCH)) $(if $(DATASET),--dataset $(DATASET)) \
   $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(OUTPUT),--output $(OUTPUT))
 
-.PHONY: venv data test demo clean
+.PHONY: venv data android-tools android-assets test demo clean
 
 venv: $(call STAMP,dev)
 
@@ -28,6 +28,15 @@ $(VENV)/.installed-%-$(DEPS_HASH):
 	@find $(VENV) -maxdepth 1 -name '.installed-*' ! -name '*-$(DEPS_HASH)' -delete
 	@touch $@
 
+# apt-get install $(1) as root or with password-less sudo; else say what to run.
+define apt_install
+if [ "$$(id -u)" = 0 ]; then SUDO=; \
+elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO=sudo; \
+else echo "$(2) is missing: run 'sudo apt-get install $(1)', then make again" >&2; exit 1; fi; \
+echo "Installing Debian's $(1)"; \
+$$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(1)
+endef
+
 # Fashion-MNIST's four IDX files: a directory that holds them, else (with
 # TFDS_OK=1, the demo's case) TFDS when its server answers, else Debian's
 # dataset-fashion-mnist package (needs root or password-less sudo).
@@ -35,14 +44,22 @@ data:
 	@if ! $(PY) -c "import sys; from training.fashion_mnist import find_directory; sys.exit(find_directory('$(DATA_DIR)' or None) is None)"; then \
 	  if [ -n "$(TFDS_OK)" ] && $(PY) -c "import sys; from training.fashion_mnist import reachable, TFDS_HOST; sys.exit(not reachable(*TFDS_HOST))"; then \
 	    echo "Fashion-MNIST: no local files; the demo downloads it through TFDS"; exit 0; fi; \
-	  if [ "$$(id -u)" = 0 ]; then SUDO=; \
-	  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO=sudo; \
-	  else echo "Fashion-MNIST is missing: run 'sudo apt-get install dataset-fashion-mnist', then make again" >&2; exit 1; fi; \
-	  echo "Installing Debian's dataset-fashion-mnist package"; \
-	  $$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q dataset-fashion-mnist; \
+	  $(call apt_install,dataset-fashion-mnist,Fashion-MNIST); \
 	fi
 
-test: venv
+# The Android demo's JVM tests: a JDK, Debian's Kotlin compiler and JUnit 4.
+android-tools:
+	@if ! command -v javac >/dev/null || ! command -v kotlinc >/dev/null || \
+	    [ ! -f /usr/share/java/junit4.jar ]; then \
+	  $(call apt_install,default-jdk-headless kotlin junit4,The JDK / Kotlin / JUnit 4); \
+	fi
+
+# make android-assets TFLITE=<a .tflite that resnet export wrote> [SAMPLES=<image folder>]
+android-assets: $(call STAMP,dev)
+	@test -n "$(TFLITE)" || { echo "usage: make android-assets TFLITE=<exported .tflite> [SAMPLES=<image folder>]" >&2; exit 2; }
+	$(PY) -m export.android $(TFLITE) $(if $(SAMPLES),--samples $(SAMPLES))
+
+test: venv android-tools
 	@$(MAKE) --no-print-directory data
 	$(PY) -m pytest $(PYTEST_ARGS)
 

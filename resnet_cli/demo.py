@@ -20,7 +20,6 @@ import time
 
 import numpy as np
 
-ANDROID_MODEL = "android_demo/app/src/main/assets/model.tflite"
 MAX_INT8_DROP = 0.01
 QUANTIZATIONS = ("float32", "int8")
 GRID_IMAGES = 32
@@ -167,7 +166,7 @@ def _summary(recipe, run, summary, exported, wall):
         "demo_seconds": wall,
         "disk_bytes": disk,
         "files": files,
-        "android": f"cp {_show(variants['int8']['file'])} {ANDROID_MODEL}",
+        "android": f"make android-assets TFLITE={_show(variants['int8']['file'])}",
     }
 
 

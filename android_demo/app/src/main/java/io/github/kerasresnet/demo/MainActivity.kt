@@ -1,0 +1,201 @@
+package io.github.kerasresnet.demo
+
+import android.Manifest
+import android.content.Intent
+import android.content.pm.PackageManager
+import android.graphics.Bitmap
+import android.graphics.BitmapFactory
+import android.net.Uri
+import android.os.Bundle
+import android.provider.Settings
+import android.util.Size
+import android.view.View
+import android.widget.Button
+import android.widget.ImageView
+import android.widget.TextView
+import androidx.activity.result.contract.ActivityResultContracts
+import androidx.appcompat.app.AppCompatActivity
+import androidx.appcompat.widget.SwitchCompat
+import androidx.camera.core.CameraSelector
+import androidx.camera.core.ImageAnalysis
+import androidx.camera.core.Preview
+import androidx.camera.core.resolutionselector.ResolutionSelector
+import androidx.camera.core.resolutionselector.ResolutionStrategy
+import androidx.camera.lifecycle.ProcessCameraProvider
+import androidx.camera.view.PreviewView
+import androidx.core.content.ContextCompat
+import io.github.kerasresnet.core.JsonObject
+import io.github.kerasresnet.core.PixelImage
+import java.util.concurrent.ExecutorService
+import java.util.concurrent.Executors
+
+/**
+ * Camera mode: the preview with the top-3 labels of the latest frame and the
+ * inference time. Sample mode: the bundled images (assets/samples) one at a
+ * time, with what the Python side predicted for each (assets/golden.json).
+ * Without the camera permission, a screen that says so and offers both.
+ */
+class MainActivity : AppCompatActivity() {
+    private lateinit var preview: PreviewView
+    private lateinit var sampleImage: ImageView
+    private lateinit var results: TextView
+    private lateinit var timing: TextView
+    private lateinit var expected: TextView
+    private lateinit var modeButton: Button
+    private lateinit var nextButton: Button
+    private lateinit var gpuSwitch: SwitchCompat
+    private lateinit var permissionPanel: View
+
+    private val analysisExecutor: ExecutorService = Executors.newSingleThreadExecutor()
+    @Volatile
+    private var classifier: Classifier? = null
+    private var cameraProvider: ProcessCameraProvider? = null
+    private var sampleMode = false
+    private var sampleIndex = 0
+    private val samples by lazy { loadGolden() }
+
+    private val requestPermission =
+        registerForActivityResult(ActivityResultContracts.RequestPermission()) { granted ->
+            if (granted) showCamera() else showPermissionDenied()
+        }
+
+    override fun onCreate(savedInstanceState: Bundle?) {
+        super.onCreate(savedInstanceState)
+        setContentView(R.layout.activity_main)
+        preview = findViewById(R.id.preview)
+        sampleImage = findViewById(R.id.sample_image)
+        results = findViewById(R.id.results)
+        timing = findViewById(R.id.timing)
+        expected = findViewById(R.id.expected)
+        modeButton = findViewById(R.id.mode_button)
+        nextButton = findViewById(R.id.next_button)
+        gpuSwitch = findViewById(R.id.gpu_switch)
+        permissionPanel = findViewById(R.id.permission_panel)
+
+        modeButton.setOnClickListener { if (sampleMode) startCameraOrAsk() else showSamples() }
+        nextButton.setOnClickListener { showSample(sampleIndex + 1) }
+        gpuSwitch.setOnCheckedChangeListener { _, checked -> loadClassifier(checked) }
+        findViewById<Button>(R.id.grant_button).setOnClickListener { openAppSettings() }
+        findViewById<Button>(R.id.samples_button).setOnClickListener { showSamples() }
+
+        loadClassifier(useGpu = false)
+        startCameraOrAsk()
+    }
+
+    override fun onDestroy() {
+        super.onDestroy()
+        analysisExecutor.shutdown()
+        classifier?.close()
+    }
+
+    private fun loadClassifier(useGpu: Boolean) {
+        classifier?.close()
+        classifier = try {
+            Classifier.create(this, useGpu).also {
+                timing.text = getString(R.string.model_loaded, it.accelerator)
+            }
+        } catch (e: Exception) {
+            results.text = getString(R.string.model_error, e.message ?: e.toString())
+            null
+        }
+        if (sampleMode) showSample(sampleIndex)
+    }
+
+    private fun startCameraOrAsk() {
+        val granted = ContextCompat.checkSelfPermission(this, Manifest.permission.CAMERA) ==
+            PackageManager.PERMISSION_GRANTED
+        if (granted) showCamera() else requestPermission.launch(Manifest.permission.CAMERA)
+    }
+
+    /** Shows the views of the camera mode or of the sample mode. */
+    private fun showMode(samples: Boolean) {
+        sampleMode = samples
+        permissionPanel.visibility = View.GONE
+        preview.visibility = if (samples) View.GONE else View.VISIBLE
+        for (view in listOf(sampleImage, nextButton, expected)) {
+            view.visibility = if (samples) View.VISIBLE else View.GONE
+        }
+        modeButton.setText(if (samples) R.string.use_camera else R.string.show_samples)
+    }
+
+    private fun showCamera() {
+        showMode(samples = false)
+        val future = ProcessCameraProvider.getInstance(this)
+        future.addListener({ bindCamera(future.get()) }, ContextCompat.getMainExecutor(this))
+    }
+
+    private fun bindCamera(provider: ProcessCameraProvider) {
+        cameraProvider = provider
+        val spec = classifier?.spec ?: return
+        val previewUseCase = Preview.Builder().build().also { it.setSurfaceProvider(preview.surfaceProvider) }
+        val analysis = ImageAnalysis.Builder()
+            .setResolutionSelector(
+                ResolutionSelector.Builder().setResolutionStrategy(
+                    ResolutionStrategy(Size(640, 480), ResolutionStrategy.FALLBACK_RULE_CLOSEST_LOWER_THEN_HIGHER)
+                ).build()
+            )
+            .setBackpressureStrategy(ImageAnalysis.STRATEGY_KEEP_ONLY_LATEST)
+            .setOutputImageFormat(ImageAnalysis.OUTPUT_IMAGE_FORMAT_YUV_420_888)
+            .build()
+        analysis.setAnalyzer(analysisExecutor, FrameAnalyzer(spec.height, spec.width) { image ->
+            val result = classifier?.classify(image) ?: return@FrameAnalyzer
+            runOnUiThread { show(result) }
+        })
+        provider.unbindAll()
+        provider.bindToLifecycle(this, CameraSelector.DEFAULT_BACK_CAMERA, previewUseCase, analysis)
+    }
+
+    private fun showPermissionDenied() {
+        preview.visibility = View.GONE
+        permissionPanel.visibility = View.VISIBLE
+    }
+
+    private fun openAppSettings() {
+        startActivity(Intent(Settings.ACTION_APPLICATION_DETAILS_SETTINGS, Uri.fromParts("package", packageName, null)))
+    }
+
+    private fun showSamples() {
+        cameraProvider?.unbindAll()
+        showMode(samples = true)
+        showSample(sampleIndex)
+    }
+
+    private fun showSample(index: Int) {
+        if (samples.isEmpty()) {
+            results.setText(R.string.no_samples)
+            return
+        }
+        sampleIndex = index % samples.size
+        val (file, label) = samples[sampleIndex]
+        val bitmap = assets.open(file).use { BitmapFactory.decodeStream(it) }
+        sampleImage.setImageBitmap(bitmap)
+        expected.text = getString(R.string.expected_label, label)
+        val result = classifier?.classify(bitmap.toPixelImage()) ?: return
+        show(result)
+    }
+
+    private fun show(result: Classifier.Result) {
+        results.text = result.top.joinToString("\n") {
+            getString(R.string.label_line, it.label, 100f * it.probability)
+        }
+        timing.text = getString(R.string.inference_time, result.inferenceMs, classifier?.accelerator ?: "")
+    }
+
+    /** (asset path, top label the Python side predicted) for each bundled sample. */
+    private fun loadGolden(): List<Pair<String, String>> {
+        val golden = JsonObject.parse(assets.open("golden.json").bufferedReader().use { it.readText() }, "golden.json")
+        return golden.list("samples").map { item ->
+            @Suppress("UNCHECKED_CAST")
+            val sample = JsonObject(item as Map<String, Any?>, "golden.json sample")
+            @Suppress("UNCHECKED_CAST")
+            val top = JsonObject((sample.list("top")[0]) as Map<String, Any?>, "golden.json top")
+            sample.string("file") to top.string("label")
+        }
+    }
+
+    private fun Bitmap.toPixelImage(): PixelImage {
+        val argb = IntArray(width * height)
+        getPixels(argb, 0, width, 0, 0, width, height)
+        return PixelImage.fromArgb(width, height, argb)
+    }
+}

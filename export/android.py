@@ -1,0 +1,300 @@
+"""The Android demo's files, from the Python side (`make android-assets`).
+
+- `write_assets`: an exported `.tflite` with our metadata → the app's assets:
+  model.tflite, metadata.json, samples/*.png and golden.json (each sample's
+  top-3 as the app must compute it: the PNG decoded to RGBA as Android's
+  BitmapFactory does, then `resnet_edge`'s preprocessing and the interpreter).
+- `write_golden_vectors`: inputs and expected outputs for the JVM tests of
+  the app's plain Kotlin (android_demo/core), from `resnet_edge`'s reference
+  preprocessing, camera-frame conversion and postprocessing.
+
+Run: python -m export.android MODEL.tflite [--samples DIR] [--assets DIR] [--golden DIR]
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+
+import numpy as np
+from PIL import Image
+
+from resnet_edge import camera, metadata, preprocess
+from resnet_edge.images import decode
+from resnet_edge.predictor import Predictor, softmax, top_indices
+from resnet_edge.tflite import dequantize, quantize
+from training.run_dir import make_readable, write_bytes
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ASSETS = os.path.join(ROOT, "android_demo", "app", "src", "main", "assets")
+GOLDEN = os.path.join(ROOT, "android_demo", "core", "src", "test", "resources", "golden")
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+TOP_K = 3
+
+
+def _json_bytes(data):
+    return (json.dumps(data, indent=2) + "\n").encode()
+
+
+def _fashion_mnist_samples(labels):
+    """(name, image, true label): the first Fashion-MNIST test image of each class."""
+    from training import fashion_mnist
+
+    _, (x, y) = fashion_mnist.load()
+    return [(f"{k:02d}", x[np.flatnonzero(y == k)[0]], labels[k]) for k in range(len(labels))]
+
+
+def _folder_samples(directory, labels, limit=12):
+    """(name, image, true label or None): images of a folder, or of a folder
+    tree with one subfolder per class (the subfolder's name is the truth)."""
+    files = sorted(os.path.join(root, name) for root, _, names in os.walk(directory)
+                   for name in names if name.lower().endswith(IMAGE_EXTENSIONS))
+    if not files:
+        raise ValueError(f"samples={directory!r} is not valid; allowed: a folder holding "
+                         "JPEG, PNG, BMP or GIF images")
+    truth = [os.path.basename(os.path.dirname(path)) for path in files[:limit]]
+    return [(f"{i:02d}", decode(path), t if t in labels else None)
+            for i, (path, t) in enumerate(zip(files, truth))]
+
+
+def top_k_as_the_app_does(predictor, rgba):
+    """[(index, probability)] of an H×W×4 uint8 image, best first."""
+    probabilities = predictor.probabilities(rgba)
+    return [(i, float(probabilities[i])) for i in top_indices(probabilities, TOP_K)]
+
+
+def write_assets(model_path, assets_dir=ASSETS, samples_dir=None):
+    """Replace the app's model, metadata, samples and golden file; returns
+    the golden dict. Files are written under temporary names, then renamed."""
+    with open(model_path, "rb") as f:
+        content = f.read()
+    meta = metadata.read(content)
+    if meta is None:
+        raise ValueError(f"model={model_path!r} is not valid; allowed: a .tflite file that "
+                         "`resnet export` wrote (it carries keras_resnet metadata)")
+    labels = meta["labels"]
+    if samples_dir:
+        samples = _folder_samples(samples_dir, labels)
+    elif labels == list(_fashion_mnist_labels()):
+        samples = _fashion_mnist_samples(labels)
+    else:
+        raise ValueError("--samples is needed: the model is not a Fashion-MNIST classifier, "
+                         "so pass a folder of images it can recognise")
+    predictor = Predictor(model_path)
+    os.makedirs(assets_dir, exist_ok=True)
+    staging = tempfile.mkdtemp(dir=assets_dir, prefix=".samples-")
+    make_readable(staging, 0o777)
+    golden = {"model_sha256": hashlib.sha256(content).hexdigest(), "top_k": TOP_K,
+              "samples": []}
+    for name, image, truth in samples:
+        image = np.asarray(image)
+        mode = {1: "L", 3: "RGB", 4: "RGBA"}[image.shape[-1]]
+        picture = Image.fromarray(image[..., 0] if mode == "L" else image, mode)
+        file = f"{name}.png"
+        picture.save(os.path.join(staging, file))
+        rgba = np.asarray(picture.convert("RGBA"))
+        top = top_k_as_the_app_does(predictor, rgba)
+        golden["samples"].append({"file": f"samples/{file}", "truth": truth, "top": [
+            {"index": i, "label": labels[i], "probability": round(p, 6)}
+            for i, p in top]})
+    write_bytes(os.path.join(assets_dir, "model.tflite"), content)
+    write_bytes(os.path.join(assets_dir, "metadata.json"), _json_bytes(meta))
+    old = os.path.join(assets_dir, "samples")
+    if os.path.isdir(old):
+        shutil.rmtree(old)
+    os.replace(staging, old)
+    write_bytes(os.path.join(assets_dir, "golden.json"), _json_bytes(golden))
+    return golden
+
+
+def _fashion_mnist_labels():
+    from keras_resnet.preprocessing import FASHION_MNIST_CLASSES
+
+    return FASHION_MNIST_CLASSES
+
+
+# Golden vectors ------------------------------------------------------------
+
+LABELS = [f"class {i}" for i in range(10)]
+SPECS = {  # model inputs the vectors cover: the default model's and two others
+    "grey28-int8": (28, 28, 1, "cifar", ("int8", 1.0, -128)),
+    "rgb40-imagenet-float": (40, 40, 3, "imagenet", ("float32", 0.0, 0)),
+    "rgb32-int8": (32, 32, 3, "cifar", ("int8", 0.93, -7)),
+}
+
+
+def _spec_json(key):
+    height, width, channels, style, (dtype, scale, zero_point) = SPECS[key]
+    return {"labels": LABELS,
+            "input": {"height": height, "width": width, "channels": channels, "style": style},
+            "output": "probabilities (softmax)",
+            "input_tensor": {"dtype": dtype, "shape": [1, height, width, channels],
+                             "scale": scale, "zero_point": zero_point},
+            "output_tensor": {"dtype": "float32", "shape": [1, 10], "scale": 0.0,
+                              "zero_point": 0}}
+
+
+def _photos():
+    """Real inputs of odd sizes: two RGB photo crops, a grey one, an 8×8
+    digit (upsampling), and an RGBA crop with an alpha ramp."""
+    from sklearn.datasets import load_digits, load_sample_images
+
+    china, flower = load_sample_images().images
+    grey = np.asarray(Image.fromarray(china[200:261, 300:377]).convert("L"))[..., None]
+    digit = (load_digits().images[0] * 255 / 16).round().astype(np.uint8)[..., None]
+    rgba = flower[150:197, 250:314]
+    alpha = np.linspace(0, 255, rgba.shape[1]).round().astype(np.uint8)
+    rgba = np.dstack([rgba, np.broadcast_to(alpha, rgba.shape[:2])])
+    return {"china": china[50:147, 100:231], "flower": flower[100:177, 200:301],
+            "grey": grey, "digit": digit, "rgba": rgba}
+
+
+def _expected(image, key):
+    height, width, channels, style, (dtype, scale, zero_point) = SPECS[key]
+    x = preprocess.preprocess_for_eval(image, (height, width), channels, style)
+    q = quantize(x, scale, zero_point) if dtype == "int8" else None
+    return x, q
+
+
+def _yuv_frame(rgb, row_padding, interleaved):
+    """A YUV_420_888 frame's planes from an RGB image (even-position chroma
+    samples), laid out as a camera would: padded rows, planar or NV21."""
+    f = rgb.astype(np.float64)
+    y = 0.299 * f[..., 0] + 0.587 * f[..., 1] + 0.114 * f[..., 2]
+    u = 128 - 0.168736 * f[..., 0] - 0.331264 * f[..., 1] + 0.5 * f[..., 2]
+    v = 128 + 0.5 * f[..., 0] - 0.418688 * f[..., 1] - 0.081312 * f[..., 2]
+    y, u, v = (np.clip(np.round(p), 0, 255).astype(np.uint8) for p in (y, u, v))
+    u, v = u[::2, ::2], v[::2, ::2]
+    height, width = y.shape
+    y_stride = width + row_padding
+    y_plane = np.zeros((height, y_stride), np.uint8)
+    y_plane[:, :width] = y
+    rows, cols = u.shape
+    if interleaved:  # NV21: V and U alternate in one buffer; U starts one byte later
+        uv_stride, pixel_stride = 2 * cols + row_padding, 2
+        vu = np.zeros((rows, uv_stride), np.uint8)
+        vu[:, 0:2 * cols:2], vu[:, 1:2 * cols:2] = v, u
+        flat = vu.ravel()[:(rows - 1) * uv_stride + 2 * cols]
+        u_plane, v_plane = flat[1:], flat[:-1]
+    else:
+        uv_stride, pixel_stride = cols + row_padding, 1
+        planes = []
+        for p in (u, v):
+            padded = np.zeros((rows, uv_stride), np.uint8)
+            padded[:, :cols] = p
+            planes.append(padded.ravel()[:(rows - 1) * uv_stride + cols])
+        u_plane, v_plane = planes
+    # Android's last row of a plane stops at the last pixel (no padding).
+    y_bytes = y_plane.ravel()[:(height - 1) * y_stride + width]
+    return {"width": width, "height": height, "y_row_stride": y_stride,
+            "uv_row_stride": uv_stride, "uv_pixel_stride": pixel_stride}, \
+        (y_bytes, u_plane, v_plane)
+
+
+def write_golden_vectors(out_dir=GOLDEN):
+    """cases.json plus little-endian binary files (.u8, .i8, .f32)."""
+    os.makedirs(out_dir, exist_ok=True)
+    files = {}
+
+    def put(name, array):
+        array = np.ascontiguousarray(array)
+        suffix = {np.uint8: "u8", np.int8: "i8", np.float32: "f32"}[array.dtype.type]
+        files[f"{name}.{suffix}"] = array.astype(array.dtype.newbyteorder("<")).tobytes()
+        return f"{name}.{suffix}"
+
+    cases = {"preprocess": [], "camera": [], "quantize": [], "postprocess": []}
+    photos = _photos()
+    pairs = [("china", k) for k in SPECS] + [("flower", k) for k in SPECS] + [
+        ("grey", "grey28-int8"), ("grey", "rgb40-imagenet-float"), ("digit", "grey28-int8"),
+        ("rgba", "grey28-int8"), ("rgba", "rgb32-int8")]
+    for photo, key in pairs:
+        image = photos[photo]
+        x, q = _expected(image, key)
+        name = f"{photo}-{key}"
+        cases["preprocess"].append({
+            "name": name, "spec": _spec_json(key),
+            "image": {"file": put(f"{photo}-input", image), "height": image.shape[0],
+                      "width": image.shape[1], "channels": image.shape[2]},
+            "expected": put(f"{name}-expected", x),
+            "expected_int8": None if q is None else put(f"{name}-expected", q)})
+    frames = [("nv21", photos["flower"][:48, :64], 8, True, (0, 90, 180, 270)),
+              ("i420-odd", photos["china"][:47, :63], 3, False, (90,))]
+    for frame_name, rgb, padding, interleaved, rotations in frames:
+        layout, planes = _yuv_frame(rgb, padding, interleaved)
+        layout.update({plane: put(f"{frame_name}-{plane}", data)
+                       for plane, data in zip(("y", "u", "v"), planes)})
+        converted = camera.yuv420_to_rgb(layout["width"], layout["height"], planes[0],
+                                         layout["y_row_stride"], planes[1], planes[2],
+                                         layout["uv_row_stride"], layout["uv_pixel_stride"])
+        for degrees in rotations:
+            for key in ("grey28-int8", "rgb40-imagenet-float"):
+                height, width = SPECS[key][:2]
+                upright = camera.rotate(converted, degrees)
+                x, q = _expected(camera.centre_crop(upright, height, width), key)
+                name = f"{frame_name}-{degrees}-{key}"
+                cases["camera"].append({
+                    "name": name, "frame": layout, "rotation": degrees, "spec": _spec_json(key),
+                    "expected_rgb": put(f"{frame_name}-{degrees}-rgb", upright),
+                    "expected": put(f"{name}-expected", x),
+                    "expected_int8": None if q is None else put(f"{name}-expected", q)})
+    halves = np.array([0.5, 1.5, 2.5, -0.5, -1.5, 126.5, 127.5, 128.5, -128.5, -129.5, 254.5,
+                       255.0, 0.49999997, 3.0000002], np.float32)
+    for scale, zero_point in ((1.0, 0), (1.0, -128), (0.5, 3)):
+        name = f"halves-{scale}-{zero_point}"
+        cases["quantize"].append({
+            "name": name, "values": put("halves", halves), "scale": scale,
+            "zero_point": zero_point,
+            "expected": put(f"{name}-expected", quantize(halves * np.float32(scale), scale,
+                                                          zero_point))})
+    rng = np.random.default_rng(0)
+    outputs = [("logits", rng.normal(0, 3, 10).astype(np.float32), "float32", 0.0, 0, True),
+               ("ties", np.array([1, 3, 3, 0, 3, -1, 2, 2, 0, 1], np.float32), "float32",
+                0.0, 0, True),
+               ("int8-probabilities", rng.integers(-128, 128, 10).astype(np.int8), "int8",
+                1 / 256, -128, False),
+               ("int8-logits", rng.integers(-128, 128, 10).astype(np.int8), "int8", 0.1, 3, True)]
+    for name, raw, dtype, scale, zero_point, logits in outputs:
+        values = dequantize(raw, scale, zero_point) if dtype == "int8" else raw
+        if logits:
+            values = softmax(values)
+        cases["postprocess"].append({
+            "name": name, "output": put(f"post-{name}", raw), "dtype": dtype, "scale": scale,
+            "zero_point": zero_point, "logits": logits,
+            "expected_probabilities": put(f"post-{name}-expected", values),
+            "expected_top": top_indices(values, TOP_K)})
+    for name, data in files.items():
+        write_bytes(os.path.join(out_dir, name), data)
+    write_bytes(os.path.join(out_dir, "cases.json"), _json_bytes(cases))
+    return cases
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m export.android",
+        description="Replace the Android demo's model, metadata, sample images and golden "
+                    "files with an export (a model_<variant>.tflite that `resnet export` "
+                    "wrote), and refresh the JVM tests' golden vectors.")
+    parser.add_argument("model", help="the .tflite file, e.g. exports/<run>/model_int8-io.tflite")
+    parser.add_argument("--samples", help="folder of sample images for the app (needed unless "
+                        "the model classifies Fashion-MNIST)")
+    parser.add_argument("--assets", default=ASSETS, help="assets folder (default: the app's)")
+    parser.add_argument("--golden", default=GOLDEN,
+                        help="golden-vector folder (default: android_demo/core's test resources)")
+    args = parser.parse_args(argv)
+    if not os.path.isfile(args.model):
+        parser.exit(2, f"model={args.model!r} is not valid; allowed: an existing .tflite file\n")
+    try:
+        golden = write_assets(args.model, args.assets, args.samples)
+    except (ValueError, FileNotFoundError) as error:
+        parser.exit(2, f"{error}\n")
+    write_golden_vectors(args.golden)
+    print(f"{args.assets}: model.tflite, metadata.json, golden.json and "
+          f"{len(golden['samples'])} samples; golden vectors in {args.golden}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
