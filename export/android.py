@@ -148,7 +148,8 @@ def _photos():
     rgba = flower[150:197, 250:314]
     alpha = np.linspace(0, 255, rgba.shape[1]).round().astype(np.uint8)
     rgba = np.dstack([rgba, np.broadcast_to(alpha, rgba.shape[:2])])
-    return {"china": china[50:147, 100:231], "flower": flower[100:177, 200:301],
+    # china is 97×133: the "imagenet" resize rule floors its long side (rounding would differ)
+    return {"china": china[50:147, 100:233], "flower": flower[100:177, 200:301],
             "grey": grey, "digit": digit, "rgba": rgba}
 
 

@@ -5,7 +5,7 @@ in float32 (`tf.image.rgb_to_grayscale`'s weights). Resize: bilinear with
 antialiasing, the triangle-kernel `ScaleAndTranslate` that
 `tf.image.resize(antialias=True)` runs (half-pixel centres; the kernel widens by
 1/scale when shrinking; weights summed in order and normalised per output
-pixel), then a centre crop with TensorFlow's offsets. Every float32 step has a
+pixel), then torchvision's size and centre-crop rules. Every float32 step has a
 fixed order, so that the Android demo's Kotlin (android_demo/core) computes the
 same values.
 """
@@ -57,11 +57,12 @@ def resize(image, height, width):
 
 
 def resize_shorter_and_crop(image, shorter, height, width):
-    shape = np.array(image.shape[:2], np.float32)
-    scale = np.float32(shorter) / shape.min()
-    size = np.maximum(np.round(shape * scale).astype(np.int64), [height, width])
+    """Shorter side to `shorter`, longer to floor(shorter × long / short), then
+    the centre crop at offsets round((size − crop) / 2), half to even."""
+    shape = np.array(image.shape[:2])
+    size = np.maximum(shape * shorter // shape.min(), [height, width])
     image = resize(image, int(size[0]), int(size[1]))
-    top, left = (int(size[0]) - height) // 2, (int(size[1]) - width) // 2
+    top, left = (int(np.round((int(n) - c) / 2)) for n, c in zip(size, (height, width)))
     return image[top:top + height, left:left + width]
 
 

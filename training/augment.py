@@ -27,15 +27,18 @@ def to_channels(image, channels):
 
 
 def resize_shorter_and_crop(image, shorter, crop):
-    """Resize (bilinear, antialiased) so the shorter side is `shorter`, then
-    take the centre `crop` (an int or (height, width))."""
+    """Resize (bilinear, antialiased) so that the shorter side is `shorter` and
+    the longer floor(shorter × long / short), then take the centre `crop` (an
+    int or (height, width)) at offsets round((size − crop) / 2), half to even:
+    torchvision's Resize and CenterCrop rules, so that converted torchvision
+    and timm weights see the inputs they were evaluated on."""
     height, width = (crop, crop) if isinstance(crop, int) else crop
     image = tf.cast(image, tf.float32)
-    shape = tf.cast(tf.shape(image)[:2], tf.float32)
-    scale = tf.cast(shorter, tf.float32) / tf.reduce_min(shape)
-    resized = tf.maximum(tf.cast(tf.round(shape * scale), tf.int32), [height, width])
+    shape = tf.shape(image)[:2]
+    resized = tf.maximum(shape * shorter // tf.reduce_min(shape), [height, width])
     image = tf.image.resize(image, resized, method="bilinear", antialias=True)
-    return tf.image.resize_with_crop_or_pad(image, height, width)
+    offsets = tf.cast(tf.round(tf.cast(resized - [height, width], tf.float32) / 2), tf.int32)
+    return tf.image.crop_to_bounding_box(image, offsets[0], offsets[1], height, width)
 
 
 def preprocess_for_eval(image, size, channels, style="cifar"):

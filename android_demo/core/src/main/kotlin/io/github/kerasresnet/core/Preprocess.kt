@@ -17,7 +17,9 @@ import kotlin.math.min
  *   by 1/scale when shrinking, weights summed in order and normalised per
  *   output pixel, all in float32; rows then columns, accumulated in float64.
  * - "imagenet" style: shorter side to round(max(h, w) / 0.875) first (round
- *   half to even), then a centred crop (offsets rounded down).
+ *   half to even), the longer to floor(shorter × long / short), then the
+ *   centre crop at offsets round((size - crop) / 2), half to even
+ *   (torchvision's Resize and CenterCrop rules).
  * - int8 inputs: q = round(x / scale) + zeroPoint, rounding half to even
  *   (numpy's rule), clipped to -128..127.
  */
@@ -104,10 +106,12 @@ object Preprocess {
     }
 
     private fun resizeShorterAndCrop(image: PixelImage, shorter: Int, height: Int, width: Int): PixelImage {
-        val scale = shorter.toFloat() / min(image.height, image.width).toFloat()
-        val h = max(Math.rint((image.height.toFloat() * scale).toDouble()).toInt(), height)
-        val w = max(Math.rint((image.width.toFloat() * scale).toDouble()).toInt(), width)
-        return resize(image, h, w).crop((h - height) / 2, (w - width) / 2, height, width)
+        val short = min(image.height, image.width)
+        val h = max(image.height * shorter / short, height)
+        val w = max(image.width * shorter / short, width)
+        val top = Math.rint((h - height) / 2.0).toInt()
+        val left = Math.rint((w - width) / 2.0).toInt()
+        return resize(image, h, w).crop(top, left, height, width)
     }
 
     /** float32 height × width × channels in 0..255, as training evaluates. */
