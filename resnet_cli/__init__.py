@@ -20,6 +20,13 @@ MODEL_NAMES = (
     "WRN16_8", "WRN28_10", "WRN40_4",
 )
 
+# keras_resnet.converters.pytorch.ARCHITECTURES, known without importing Keras.
+TORCH_ARCHITECTURES = (
+    "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
+    "resnet18d", "resnet34d", "resnet50d", "resnet101d", "resnet152d", "resnet200d",
+    "wide_resnet50_2", "wide_resnet101_2", "resnext50_32x4d", "resnext101_32x8d",
+)
+
 
 class UserError(ValueError):
     """A mistake in the command line."""
@@ -203,6 +210,33 @@ def _parser():
     experiment.add_argument("--test-images", type=int, default=2000)
     experiment.add_argument("--output", help="default runs/degradation-<time>")
     experiment.add_argument("--quiet", action="store_true")
+
+    convert = sub.add_parser(
+        "convert", help="a torchvision or timm ResNet checkpoint → a .keras model",
+        description="Reads a state dict (.safetensors needs no PyTorch; .pth, .pt and .bin "
+                    "need torch), builds the matching model, places and checks every tensor, "
+                    "and writes OUTPUT.keras and OUTPUT.json (source, architecture and, with "
+                    "--weights, the weights' reported accuracy, recipe, evaluation resize "
+                    "and crop, and licence). The model takes raw 0..255 RGB pixels. "
+                    "Example: resnet convert resnet50-11ad3fa6.pth resnet50.keras "
+                    "--weights torchvision:resnet50.IMAGENET1K_V2")
+    convert.add_argument("source", help="a .safetensors, .pth, .pt or .bin state dict")
+    convert.add_argument("output", help="the .keras file to write")
+    convert.add_argument("--architecture", choices=TORCH_ARCHITECTURES, metavar="NAME",
+                         help="one of " + ", ".join(TORCH_ARCHITECTURES)
+                         + " (implied by --weights)")
+    convert.add_argument("--weights", help="a known weight set, e.g. torchvision:resnet50."
+                         "IMAGENET1K_V2 or timm:resnet50.a1_in1k (keras_resnet/converters/"
+                         "pytorch_weights.json lists them)")
+    convert.add_argument("--no-top", action="store_true",
+                         help="drop the classifier (include_top=False, average pooling)")
+    convert.add_argument("--classes", type=int, help="a new classifier with this many classes")
+    convert.add_argument("--input-shape", type=_shape, help="H,W,C (default 224,224,3)")
+    convert.add_argument("--no-normalisation", action="store_true",
+                         help="take inputs already normalised with the ImageNet mean and std, "
+                              "as the PyTorch model does")
+    convert.add_argument("--no-softmax", action="store_true", help="output logits")
+    convert.add_argument("--overwrite", action="store_true")
 
     evaluate = sub.add_parser("evaluate", help="evaluate a run's best checkpoint")
     evaluate.add_argument("run_dir", help="a run directory written by `resnet train`")
@@ -442,9 +476,60 @@ def _experiment(args):
           "errors.png, gradients.png, summary.md, summary.json, curves.csv")
 
 
+def _convert(args):
+    catalogue_path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                  "keras_resnet", "converters", "pytorch_weights.json")
+    with open(catalogue_path) as f:
+        catalogue = json.load(f)
+    weights = None
+    if args.weights:
+        if args.weights not in catalogue:
+            raise UserError(f"--weights={args.weights!r} is not valid; allowed: a key of "
+                            f"{catalogue_path}, e.g. torchvision:resnet50.IMAGENET1K_V2")
+        weights = catalogue[args.weights]
+        if args.architecture not in (None, weights["architecture"]):
+            raise UserError(f"--architecture={args.architecture!r} is not valid with "
+                            f"--weights {args.weights}; allowed: {weights['architecture']}")
+    architecture = args.architecture or (weights and weights["architecture"])
+    if not architecture:
+        raise UserError("--architecture is needed (or --weights naming a known weight set)")
+    if not os.path.isfile(args.source):
+        raise UserError(f"source={args.source!r} is not valid; allowed: an existing "
+                        ".safetensors, .pth, .pt or .bin file")
+    if not args.output.endswith(".keras"):
+        raise UserError(f"output={args.output!r} is not valid; allowed: a path ending in .keras")
+    if os.path.exists(args.output) and not args.overwrite:
+        raise UserError(f"output={args.output!r} exists; pass --overwrite to replace it")
+    if args.classes is not None and args.classes < 1:
+        raise UserError(f"--classes={args.classes} is not valid; allowed: >= 1")
+    from keras_resnet.converters.pytorch import from_state_dict, load_state_dict
+    from training.run_dir import write_atomically, write_text
+
+    state = load_state_dict(args.source)
+    model = from_state_dict(
+        state, architecture, include_top=not args.no_top, classes=args.classes,
+        pooling="avg" if args.no_top else None, input_shape=args.input_shape or (224, 224, 3),
+        preprocessing=None if args.no_normalisation else "torchvision",
+        classifier_activation=None if args.no_softmax else "softmax")
+    write_atomically(args.output, model.save, suffix=".keras")
+    meta = {"source": os.path.abspath(args.source), "architecture": architecture,
+            "weights": args.weights, "weights_info": weights,
+            "include_top": not args.no_top, "output_shape": list(model.output_shape[1:]),
+            "input": "raw 0..255 RGB pixels" if not args.no_normalisation else
+                     "(pixels / 255 - ImageNet mean) / ImageNet std",
+            "evaluation_preprocessing": None if weights is None else
+                f"training.augment.resize_shorter_and_crop(image, {weights['resize']}, "
+                f"{weights['crop']})"}
+    meta_path = os.path.splitext(args.output)[0] + ".json"
+    write_text(meta_path, json.dumps(meta, indent=2) + "\n")
+    print(f"{args.output}: {model.name}, {model.count_params():,} parameters; "
+          f"metadata in {meta_path}")
+
+
 COMMANDS = {"models": _models, "summary": _summary, "train": _train,
             "finetune": _finetune, "export": _export, "predict": _predict,
-            "evaluate": _evaluate, "demo": _demo, "experiment": _experiment}
+            "evaluate": _evaluate, "demo": _demo, "experiment": _experiment,
+            "convert": _convert}
 
 
 def main(argv=None):

@@ -60,15 +60,7 @@ class RunDir:
     def save_model(self, model, name):
         """Saves `model` (with its optimizer) as checkpoints/NAME atomically."""
         path = os.path.join(self.checkpoints, name)
-        fd, tmp = tempfile.mkstemp(prefix="tmp-", suffix=".keras", dir=self.checkpoints)
-        os.close(fd)
-        try:
-            model.save(tmp)
-            make_readable(tmp)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+        write_atomically(path, model.save, prefix="tmp-", suffix=".keras")
         return path
 
 
@@ -78,10 +70,11 @@ def run_of_checkpoint(model_path):
     return run if os.path.isfile(os.path.join(run, "config.json")) else None
 
 
-def write_atomically(path, write):
-    """Calls write(tmp) for a temporary file beside `path`, then renames it."""
+def write_atomically(path, write, prefix=".tmp-", suffix=""):
+    """Calls write(tmp) for a temporary file beside `path` (named
+    prefix…suffix), then renames it."""
     directory = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=directory)
     os.close(fd)
     try:
         write(tmp)
