@@ -1,11 +1,13 @@
 """Reference outputs of real torchvision and timm ResNets, for the converter's
 parity tests (tests/test_pytorch_converter.py), which run without PyTorch.
 
-For each architecture it records the state dict's names and shapes and the
+For four architectures it records the state dict's names and shapes and the
 logits of the eval-mode model on seeded inputs, with every tensor set by
 `seeded_state_dict` (numpy, so the tests rebuild the same weights), BatchNorm
 statistics included. It also records torchvision's evaluation transforms
-(Resize with antialiasing, CenterCrop) on scikit-learn's two sample photos.
+(Resize with antialiasing, CenterCrop) on scikit-learn's two sample photos,
+the names and shapes of every covered architecture's state dict, and the
+weight catalogue (keras_resnet/converters/pytorch_weights.json).
 
 Run once, where torch, torchvision and timm import together (on these
 machines: torch 2.14.1 with torchvision 0.29.1; timm from PyPI):
@@ -64,6 +66,28 @@ def _model(library, architecture):
     import timm
 
     return timm.create_model(architecture, pretrained=False)
+
+
+def write_key_sets():
+    """state_dict_keys.json.gz: names and shapes of the state dict of every
+    architecture the converter covers, from torchvision where it has it and
+    from timm (its plain ResNets too)."""
+    import gzip
+
+    import torchvision
+    from keras_resnet.converters.pytorch import ARCHITECTURES
+
+    sets = {}
+    for architecture in ARCHITECTURES:
+        sources = [("timm", architecture)]
+        if hasattr(torchvision.models, architecture):
+            sources.insert(0, ("torchvision", architecture))
+        for library, name in sources:
+            model = _model(library, name)
+            sets[f"{library}:{name}"] = [(k, list(v.shape)) for k, v in
+                                         model.state_dict().items()]
+    with gzip.open(os.path.join(HERE, "state_dict_keys.json.gz"), "wt") as f:
+        json.dump(sets, f)
 
 
 def write_catalogue(torchvision, timm):
@@ -125,6 +149,7 @@ def main():
         np.save(os.path.join(HERE, f"{name}-logits.npy"), logits)
         print(name, logits.shape, float(np.abs(logits).max()))
     write_catalogue(torchvision, timm)
+    write_key_sets()
     photos = dict(zip(("china", "flower"), load_sample_images().images))
     crops = {}
     for photo, (resize, crop) in TRANSFORMS.items():

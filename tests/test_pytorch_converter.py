@@ -3,6 +3,7 @@ PyTorch models (recorded by tests/pytorch_fixtures.py with torchvision 0.29.1
 and timm 1.0.31, weights rebuilt here from the same seed), the no-torch
 .safetensors path, errors that name the tensor, and torchvision's transforms."""
 
+import gzip
 import json
 import os
 import subprocess
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_sample_images
 
-from keras_resnet.converters.pytorch import from_state_dict
+from keras_resnet.converters.pytorch import ARCHITECTURES, from_state_dict
 from pytorch_fixtures import CASES, HERE, seeded_inputs, seeded_state_dict
 
 
@@ -55,6 +56,33 @@ def test_converted_logits_match_pytorch(name):
     live = _live_logits(fixture, state)
     if live is not None:
         assert np.abs(live - reference).max() <= 1e-5 * scale
+
+
+def _key_sets():
+    with gzip.open(os.path.join(HERE, "state_dict_keys.json.gz"), "rt") as f:
+        return json.load(f)
+
+
+def test_timm_and_torchvision_name_their_shared_architectures_alike():
+    sets = _key_sets()
+    shared = [k[len("timm:"):] for k in sets if k.startswith("timm:")
+              and "torchvision:" + k[len("timm:"):] in sets]
+    assert len(shared) == 9
+    for architecture in shared:
+        assert sets["timm:" + architecture] == sets["torchvision:" + architecture], architecture
+
+
+@pytest.mark.parametrize("architecture", sorted(ARCHITECTURES))
+def test_every_covered_architecture_takes_its_real_state_dict_whole(architecture):
+    """Every tensor of the real state dict (names and shapes recorded from
+    torchvision, else timm) finds its place, and nothing is missing."""
+    sets = _key_sets()
+    keys = sets.get(f"torchvision:{architecture}") or sets[f"timm:{architecture}"]
+    state = seeded_state_dict(keys, 0)
+    model = from_state_dict(state, architecture, input_shape=(32, 32, 3))
+    conv = state["layer4.0.conv1.weight"]
+    layer = model.get_layer("conv5_block1_1_conv")
+    np.testing.assert_array_equal(layer.get_weights()[0], conv.transpose(2, 3, 1, 0))
 
 
 def test_safetensors_file_converts_in_a_process_without_torch(tmp_path):
@@ -160,3 +188,19 @@ def test_cli_knows_every_architecture_and_rejects_bad_arguments(tmp_path, capsys
         assert main(["convert", *argv]) == 2
         err = capsys.readouterr().err
         assert message in err and err.count("\n") == 1, err
+
+
+def test_pth_checkpoint_with_a_wrapped_state_dict(tmp_path):
+    import torch
+
+    from keras_resnet.converters.pytorch import load_state_dict
+
+    fixture, state, reference = _fixture("torchvision-resnet18")
+    path = tmp_path / "checkpoint.pth"
+    torch.save({"state_dict": {k: torch.from_numpy(v) for k, v in state.items()}}, path)
+    loaded = load_state_dict(str(path))
+    assert sorted(loaded) == sorted(state)
+    model = from_state_dict(loaded, "resnet18", input_shape=(64, 64, 3),
+                            classifier_activation=None)
+    ours = _keras_logits(model, fixture["seed"])
+    assert np.abs(ours - reference).max() <= 1e-4 * np.abs(reference).max()

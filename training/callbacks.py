@@ -7,12 +7,16 @@ import time
 
 import keras
 
+from training.run_dir import write_csv
+
 
 class RunCheckpoint(keras.callbacks.Callback):
     """At each epoch end: saves the latest checkpoint, the best one on
     validation accuracy, then state.json naming them (in that order, each
-    atomically, so state.json always names complete files). On a NaN or
-    infinite loss it stops training and saves nothing more."""
+    atomically, so state.json always names complete files), then log.csv
+    rewritten from state.json's history (one row per epoch, 0-based as Keras'
+    CSVLogger writes them; a kill before it is repaired at the next epoch
+    end). On a NaN or infinite loss it stops training and saves nothing more."""
 
     def __init__(self, run_dir, state, steps_per_epoch, monitor="val_accuracy"):
         super().__init__()
@@ -47,6 +51,9 @@ class RunCheckpoint(keras.callbacks.Callback):
                           checkpoint=name, monitor=self.monitor)
         self.state.setdefault("history", []).append({"epoch": epoch + 1, **logs})
         self.run_dir.write_json("state.json", self.state)
+        write_csv(self.run_dir.file("log.csv"), [
+            {"epoch": h["epoch"] - 1, **{k: h[k] for k in sorted(h) if k != "epoch"}}
+            for h in self.state["history"]])
         if previous and previous != name:
             old = os.path.join(self.run_dir.checkpoints, previous)
             if os.path.exists(old):

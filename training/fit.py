@@ -69,7 +69,6 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
                                monitor="val_accuracy" if val_ds else "accuracy")
     throughput = Throughput()
     callbacks = [checkpoint, throughput, *callbacks,
-                 keras.callbacks.CSVLogger(run.file("log.csv"), append=resume),
                  keras.callbacks.TensorBoard(run.file("tensorboard"), write_graph=False)]
     if recipe.ema:
         callbacks.insert(0, keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
