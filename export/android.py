@@ -66,12 +66,26 @@ def top_k_as_the_app_does(predictor, rgba):
     return [(i, float(probabilities[i])) for i in top_indices(probabilities, TOP_K)]
 
 
+def _save_sample(predictor, labels, directory, name, image, truth):
+    """Writes one sample as NAME.png; returns its golden entry."""
+    image = np.asarray(image)
+    mode = {1: "L", 3: "RGB", 4: "RGBA"}[image.shape[-1]]
+    picture = Image.fromarray(image[..., 0] if mode == "L" else image, mode)
+    picture.save(os.path.join(directory, f"{name}.png"))
+    top = top_k_as_the_app_does(predictor, np.asarray(picture.convert("RGBA")))
+    return {"file": f"samples/{name}.png", "truth": truth, "top": [
+        {"index": i, "label": labels[i], "probability": round(p, 6)} for i, p in top]}
+
+
 def write_assets(model_path, assets_dir=ASSETS, samples_dir=None):
     """Replace the app's model, metadata, samples and golden file; returns
     the golden dict. Files are written under temporary names, then renamed."""
     with open(model_path, "rb") as f:
         content = f.read()
-    meta = metadata.read(content)
+    try:
+        meta = metadata.read(content)
+    except Exception:  # not a flatbuffer at all
+        meta = None
     if meta is None:
         raise ValueError(f"model={model_path!r} is not valid; allowed: a .tflite file that "
                          "`resnet export` wrote (it carries keras_resnet metadata)")
@@ -86,27 +100,21 @@ def write_assets(model_path, assets_dir=ASSETS, samples_dir=None):
     predictor = Predictor(model_path)
     os.makedirs(assets_dir, exist_ok=True)
     staging = tempfile.mkdtemp(dir=assets_dir, prefix=".samples-")
-    make_readable(staging, 0o777)
-    golden = {"model_sha256": hashlib.sha256(content).hexdigest(), "top_k": TOP_K,
-              "samples": []}
-    for name, image, truth in samples:
-        image = np.asarray(image)
-        mode = {1: "L", 3: "RGB", 4: "RGBA"}[image.shape[-1]]
-        picture = Image.fromarray(image[..., 0] if mode == "L" else image, mode)
-        file = f"{name}.png"
-        picture.save(os.path.join(staging, file))
-        rgba = np.asarray(picture.convert("RGBA"))
-        top = top_k_as_the_app_does(predictor, rgba)
-        golden["samples"].append({"file": f"samples/{file}", "truth": truth, "top": [
-            {"index": i, "label": labels[i], "probability": round(p, 6)}
-            for i, p in top]})
-    write_bytes(os.path.join(assets_dir, "model.tflite"), content)
-    write_bytes(os.path.join(assets_dir, "metadata.json"), _json_bytes(meta))
-    old = os.path.join(assets_dir, "samples")
-    if os.path.isdir(old):
-        shutil.rmtree(old)
-    os.replace(staging, old)
-    write_bytes(os.path.join(assets_dir, "golden.json"), _json_bytes(golden))
+    try:
+        make_readable(staging, 0o777)
+        golden = {"model_sha256": hashlib.sha256(content).hexdigest(), "top_k": TOP_K,
+                  "samples": [_save_sample(predictor, labels, staging, *sample)
+                              for sample in samples]}
+        write_bytes(os.path.join(assets_dir, "model.tflite"), content)
+        write_bytes(os.path.join(assets_dir, "metadata.json"), _json_bytes(meta))
+        old = os.path.join(assets_dir, "samples")
+        if os.path.isdir(old):
+            shutil.rmtree(old)
+        os.replace(staging, old)
+        write_bytes(os.path.join(assets_dir, "golden.json"), _json_bytes(golden))
+    finally:
+        if os.path.isdir(staging):
+            shutil.rmtree(staging)
     return golden
 
 

@@ -203,7 +203,8 @@ def describe(model, model_path, labels, calibration, calibration_seed, style):
                   "pixel_range": [0, 255],
                   "style": style,
                   "resize": "bilinear, antialiased; cifar style: straight to the input "
-                            "size; imagenet style: shorter side to size/0.875, centre crop",
+                            "size; imagenet style: shorter side to size/0.875, the longer "
+                            "floored, centre crop at offsets rounded half to even",
                   "normalisation": normalisation},
         "output": _output_kind(model),
         "source_checkpoint_sha256": digest,

@@ -123,6 +123,12 @@ def test_android_assets_command_replaces_the_assets(exported, tmp_path, capsys):
         android.main([str(out / "missing.tflite"), "--assets", str(assets)])
     assert bad.value.code == 2
     assert "is not valid; allowed: an existing .tflite file" in capsys.readouterr().err
+    (tmp_path / "notes.tflite").write_text("not a model")
+    with pytest.raises(SystemExit) as bad:
+        android.main([str(tmp_path / "notes.tflite"), "--assets", str(assets)])
+    assert bad.value.code == 2
+    assert "allowed: a .tflite file that `resnet export` wrote" in capsys.readouterr().err
+    assert sorted(os.listdir(assets)) == files  # nothing half-written, no staging left
 
 
 def _resources():

@@ -16,6 +16,7 @@ the BatchNorm). PyTorch convolutions are (out, in/groups, kh, kw); Keras'
 are (kh, kw, in/groups, out).
 """
 
+import os
 import re
 
 import numpy as np
@@ -127,11 +128,18 @@ def load_state_dict(path):
     """{name: numpy array} from a `.safetensors` file (no torch needed) or a
     `.pth`/`.pt`/`.bin` file (needs torch; also unwraps {"state_dict": ...})."""
     if path.endswith(".safetensors"):
-        from safetensors.numpy import load_file
-
+        try:
+            from safetensors.numpy import load_file
+        except ImportError:
+            raise RuntimeError("reading .safetensors needs the safetensors package: "
+                               'pip install "keras3-resnet[convert]"') from None
         return load_file(path)
     if path.endswith((".pth", ".pt", ".bin")):
-        import torch
+        try:
+            import torch
+        except ImportError:
+            raise RuntimeError(f"reading {os.path.basename(path)} needs PyTorch; or convert "
+                               "it to .safetensors where torch is installed") from None
 
         state = torch.load(path, map_location="cpu", weights_only=True)
         state = state.get("state_dict", state.get("model", state))
