@@ -2,14 +2,14 @@ package io.github.kerasresnet.demo
 
 import androidx.camera.core.ImageAnalysis
 import androidx.camera.core.ImageProxy
-import io.github.kerasresnet.core.Orientation
 import io.github.kerasresnet.core.PixelImage
 import io.github.kerasresnet.core.YuvFrame
 
 /**
  * CameraX analyzer: each YUV_420_888 frame → RGB → upright (the frame's
  * rotation degrees) → centred crop with the model input's aspect ratio →
- * `onImage`. The conversion is the tested plain code of the core module.
+ * `onImage`, converting only the pixels of the crop. The conversion is the
+ * tested plain code of the core module.
  */
 class FrameAnalyzer(
     private val height: Int,
@@ -27,8 +27,7 @@ class FrameAnalyzer(
             y.buffer.toByteArray(), y.rowStride,
             u.buffer.toByteArray(), v.buffer.toByteArray(), u.rowStride, u.pixelStride
         )
-        val rotated = Orientation.rotate(frame.toRgb(), image.imageInfo.rotationDegrees)
-        return Orientation.centreCrop(rotated, height, width)
+        return frame.uprightCrop(image.imageInfo.rotationDegrees, height, width)
     }
 
     private fun java.nio.ByteBuffer.toByteArray(): ByteArray {

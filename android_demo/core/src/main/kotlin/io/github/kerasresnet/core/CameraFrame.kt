@@ -20,19 +20,46 @@ class YuvFrame(
      * rounding half up: R = Y + 1.402 V', G = Y - 0.344136 U' - 0.714136 V',
      * B = Y + 1.772 U', where U' = U - 128 and V' = V - 128; clamped to 0..255.
      */
-    fun toRgb(): PixelImage {
-        val out = FloatArray(width * height * 3)
-        for (row in 0 until height) for (col in 0 until width) {
+    fun toRgb() = toRgb(0, 0, height, width)
+
+    /** The rectangle at (top, left) of size rows × cols, converted as [toRgb] describes. */
+    fun toRgb(top: Int, left: Int, rows: Int, cols: Int): PixelImage {
+        require(top >= 0 && left >= 0 && top + rows <= height && left + cols <= width) {
+            "region ${cols}x$rows at ($left, $top) is not inside the ${width}x$height frame"
+        }
+        val out = FloatArray(rows * cols * 3)
+        for (r in 0 until rows) for (c in 0 until cols) {
+            val row = top + r
+            val col = left + c
             val luma = y[row * yRowStride + col].toInt() and 0xFF
             val chroma = (row / 2) * uvRowStride + (col / 2) * uvPixelStride
             val cu = (u[chroma].toInt() and 0xFF) - 128
             val cv = (v[chroma].toInt() and 0xFF) - 128
-            val i = 3 * (row * width + col)
+            val i = 3 * (r * cols + c)
             out[i] = clamp(luma + ((R_V * cv + HALF) shr 16))
             out[i + 1] = clamp(luma - ((G_U * cu + G_V * cv + HALF) shr 16))
             out[i + 2] = clamp(luma + ((B_U * cu + HALF) shr 16))
         }
-        return PixelImage(width, height, 3, out)
+        return PixelImage(cols, rows, 3, out)
+    }
+
+    /**
+     * The frame turned upright by `degrees` (clockwise) and cropped as
+     * [Orientation.centreCrop] crops, to the aspect ratio aspectHeight:aspectWidth;
+     * only the pixels of the crop are converted.
+     */
+    fun uprightCrop(degrees: Int, aspectHeight: Int, aspectWidth: Int): PixelImage {
+        val turned = degrees == 90 || degrees == 270
+        val (uprightH, uprightW) = if (turned) Pair(width, height) else Pair(height, width)
+        val (top, left, rows, cols) = Orientation.centreCropRect(uprightH, uprightW, aspectHeight, aspectWidth)
+        // The same rectangle in the frame's own coordinates.
+        val region = when (degrees) {
+            0 -> toRgb(top, left, rows, cols)
+            90 -> toRgb(height - left - cols, top, cols, rows)
+            180 -> toRgb(height - top - rows, width - left - cols, rows, cols)
+            else -> toRgb(left, width - top - rows, cols, rows)
+        }
+        return Orientation.rotate(region, degrees)
     }
 
     companion object {
@@ -73,12 +100,18 @@ object Orientation {
 
     /** The largest centred crop with the aspect ratio height:width (offsets rounded down). */
     fun centreCrop(image: PixelImage, height: Int, width: Int): PixelImage {
-        return if (image.height.toLong() * width > image.width.toLong() * height) {
-            val keep = Math.max(1, (image.width.toLong() * height / width).toInt())
-            image.crop((image.height - keep) / 2, 0, keep, image.width)
+        val (top, left, rows, cols) = centreCropRect(image.height, image.width, height, width)
+        return image.crop(top, left, rows, cols)
+    }
+
+    /** (top, left, rows, cols) of that crop in an imageHeight × imageWidth image. */
+    fun centreCropRect(imageHeight: Int, imageWidth: Int, height: Int, width: Int): List<Int> {
+        return if (imageHeight.toLong() * width > imageWidth.toLong() * height) {
+            val keep = Math.max(1, (imageWidth.toLong() * height / width).toInt())
+            listOf((imageHeight - keep) / 2, 0, keep, imageWidth)
         } else {
-            val keep = Math.max(1, (image.height.toLong() * width / height).toInt())
-            image.crop(0, (image.width - keep) / 2, image.height, keep)
+            val keep = Math.max(1, (imageHeight.toLong() * width / height).toInt())
+            listOf(0, (imageWidth - keep) / 2, imageHeight, keep)
         }
     }
 }

@@ -77,7 +77,11 @@ class GoldenVectorsTest {
             val expectedRgb = bytes(case["expected_rgb"])
             assertArrayEquals("$name: RGB", expectedRgb, ByteArray(upright.data.size) { upright.data[it].toInt().toByte() })
             val spec = spec(case)
-            checkInput(name, case, Orientation.centreCrop(upright, spec.height, spec.width))
+            val cropped = frame.uprightCrop(degrees, spec.height, spec.width)
+            val reference = Orientation.centreCrop(upright, spec.height, spec.width)
+            assertEquals("$name: crop width", reference.width, cropped.width)
+            assertArrayEquals("$name: crop", reference.data, cropped.data, 0f)
+            checkInput(name, case, cropped)
         }
         assertEquals(setOf(0, 90, 180, 270), rotations)
     }
