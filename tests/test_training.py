@@ -164,3 +164,4 @@ def test_recipe_options_train_end_to_end(options, tmp_path):
     assert summary["optimizer_steps"] == 2 * 8
     assert all(np.isfinite(h["loss"]) for h in summary["history"])
     assert summary["test"]["images"] == 256
+

@@ -44,6 +44,7 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
         splits = dataclasses.replace(splits, validation=multi_process.even_batches(
             splits.validation, EVAL_BATCH))
     plan = plan_steps(recipe, len(splits.train[0]))
+    weights = class_weights(recipe.class_weight, splits.train[1], len(splits.class_names))
     run.prepare(resume, overwrite)
     keras.utils.set_random_seed(recipe.seed)
     if recipe.deterministic:
@@ -77,6 +78,7 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
                             plan["total_steps"]),
               epochs=plan["epochs"], steps_per_epoch=plan["steps_per_epoch"],
               initial_epoch=state["epoch"], validation_data=val_ds,
+              class_weight=weights,
               callbacks=callbacks, verbose=verbose, shuffle=False)
     if checkpoint.failure:
         last = state.get("checkpoint")
@@ -137,6 +139,20 @@ def _fresh_model(model, recipe, device, splits):
         model = keras.models.clone_model(model)
         model.set_weights(weights)
     return model
+
+
+def class_weights(setting, labels, classes):
+    """{class: weight} for model.fit's class_weight, or None for "none"."""
+    if setting == "none":
+        return None
+    if setting == "balanced":
+        counts = np.bincount(labels, minlength=classes)
+        return {c: len(labels) / (classes * n) if n else 0.0 for c, n in enumerate(counts)}
+    weights = [float(w) for w in setting.split(",")]
+    if len(weights) != classes:
+        raise ValueError(f"class_weight={setting!r} is not valid; allowed: {classes} "
+                         "weights, one per class of the dataset")
+    return dict(enumerate(weights))
 
 
 def _train_stream(recipe, splits, start_step, total_steps):

@@ -47,6 +47,9 @@ class Recipe:
     milestones: list = field(default_factory=lambda: [0.5, 0.75])  # multistep, fractions
     decay_factor: float = 0.1  # multistep
     label_smoothing: float = 0.0
+    # "none", "balanced" (n / (classes × count of the class), from the
+    # training split) or per-class weights "w0,w1,..." (loss × weight of the label)
+    class_weight: str = "none"
     ema: float = 0.0  # momentum of an EMA of the weights (0: off)
     zero_init_residual: bool = False
     clipnorm: float = 0.0
@@ -133,6 +136,14 @@ def make_recipe(settings):
     if recipe.dataset == "folder" and not recipe.data_dir:
         raise ValueError("dataset='folder' needs data_dir: a folder with one subfolder "
                          "of images per class")
+    if recipe.class_weight not in ("none", "balanced"):
+        try:
+            weights = [float(w) for w in recipe.class_weight.split(",")]
+        except ValueError:
+            weights = []
+        if not weights or min(weights) <= 0:
+            raise ValueError(f"class_weight={recipe.class_weight!r} is not valid; allowed: "
+                             "'none', 'balanced' or positive per-class weights 'w0,w1,...'")
     if not all(0 < m < 1 for m in recipe.milestones):
         raise ValueError(f"milestones={recipe.milestones!r} is not valid; allowed: "
                          "fractions of the schedule between 0 and 1")
