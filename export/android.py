@@ -18,12 +18,13 @@ import os
 import shutil
 import sys
 import tempfile
+import warnings
 
 import numpy as np
 from PIL import Image
 
 from resnet_edge import camera, metadata, preprocess
-from resnet_edge.images import decode
+from resnet_edge.images import UNREADABLE, decode
 from resnet_edge.predictor import Predictor, softmax, top_indices
 from resnet_edge.tflite import dequantize, quantize
 from training.run_dir import make_readable, write_bytes
@@ -48,16 +49,30 @@ def _fashion_mnist_samples(labels):
 
 
 def _folder_samples(directory, labels, limit=12):
-    """(name, image, true label or None): images of a folder, or of a folder
-    tree with one subfolder per class (the subfolder's name is the truth)."""
+    """(name, image, true label or None): up to `limit` readable images of a
+    folder, or of a folder tree with one subfolder per class (the subfolder's
+    name is the truth when it is one of `labels`); unreadable files are
+    skipped with a warning that names them."""
     files = sorted(os.path.join(root, name) for root, _, names in os.walk(directory)
                    for name in names if name.lower().endswith(IMAGE_EXTENSIONS))
-    if not files:
+    samples, skipped = [], []
+    for path in files:
+        if len(samples) == limit:
+            break
+        try:
+            image = decode(path)
+        except UNREADABLE:
+            skipped.append(path)
+            continue
+        truth = os.path.basename(os.path.dirname(path))
+        samples.append((f"{len(samples):02d}", image, truth if truth in labels else None))
+    if skipped:
+        warnings.warn(f"skipped {len(skipped)} unreadable file(s): {', '.join(skipped)}",
+                      stacklevel=2)
+    if not samples:
         raise ValueError(f"samples={directory!r} is not valid; allowed: a folder holding "
-                         "JPEG, PNG, BMP or GIF images")
-    truth = [os.path.basename(os.path.dirname(path)) for path in files[:limit]]
-    return [(f"{i:02d}", decode(path), t if t in labels else None)
-            for i, (path, t) in enumerate(zip(files, truth))]
+                         "readable JPEG, PNG, BMP or GIF images")
+    return samples
 
 
 def top_k_as_the_app_does(predictor, rgba):

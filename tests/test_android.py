@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import tomllib
 import xml.etree.ElementTree as ET
@@ -129,6 +130,27 @@ def test_android_assets_command_replaces_the_assets(exported, tmp_path, capsys):
     assert bad.value.code == 2
     assert "allowed: a .tflite file that `resnet export` wrote" in capsys.readouterr().err
     assert sorted(os.listdir(assets)) == files  # nothing half-written, no staging left
+
+
+def test_samples_from_an_image_folder(exported, folder, tmp_path):
+    out, _ = exported
+    samples = tmp_path / "photos"
+    (samples / "Bag").mkdir(parents=True)  # a folder named as a label gives the truth
+    (samples / "misc").mkdir()
+    for i in range(3):
+        shutil.copy(folder / "bag" / f"{4 * i:03d}.png", samples / "Bag" / f"{i}.png")
+    shutil.copy(folder / "trouser" / "notes.png", samples / "Bag" / "00.png")  # text
+    shutil.copy(folder / "trouser" / "001.jpg", samples / "misc" / "trousers.jpg")
+    assets = tmp_path / "assets"
+    with pytest.warns(UserWarning, match=r"skipped 1 unreadable file\(s\): .*00.png"):
+        golden = android.write_assets(str(out / "model_int8.tflite"), str(assets), str(samples))
+    assert [s["truth"] for s in golden["samples"]] == ["Bag"] * 3 + [None]
+    assert [s["top"][0]["label"] for s in golden["samples"]] == ["Bag"] * 3 + ["Trouser"]
+    assert sorted(os.listdir(assets / "samples")) == [f"{i:02d}.png" for i in range(4)]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ValueError, match="allowed: a folder holding readable"):
+        android.write_assets(str(out / "model_int8.tflite"), str(assets), str(empty))
 
 
 def _resources():
