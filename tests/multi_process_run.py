@@ -1,22 +1,36 @@
-"""`python multi_process_run.py OUT_DIR NAME DISTRIBUTE`, with KERAS_BACKEND=jax
-(and, for distribute "jax", the KERAS_DISTRIBUTION_* variables): trains a tiny
-deterministic recipe into OUT_DIR/run-NAME and writes what the test compares
-to OUT_DIR/NAME.json."""
+"""`python multi_process_run.py OUT_DIR NAME DISTRIBUTE PHASE`, with
+KERAS_BACKEND=jax (and, for distribute "jax", the KERAS_DISTRIBUTION_*
+variables): trains a tiny deterministic recipe into OUT_DIR/run-DISTRIBUTE
+(every process of a distributed run names the same directory, as the real
+launch command does). PHASE "whole" trains both epochs, "first" stops after
+epoch 1 (a stopped job), "resume" continues a stopped run. "whole" and
+"resume" write what the test compares to OUT_DIR/NAME.json."""
 
 import json
 import sys
 
+import keras
+
 from training.fit import train
 from training.recipe import load_recipe
 
-out, name, distribute = sys.argv[1:4]
+
+class StopAfterFirstEpoch(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        self.model.stop_training = True
+
+
+out, name, distribute, phase = sys.argv[1:5]
 recipe = load_recipe("fashion_mnist", {
     "train_limit": 1024, "validation_size": 256, "test_limit": 256, "batch_size": 128,
     "epochs": 2, "seed": 3, "augment": "none", "distribute": distribute,
     "deterministic": True, "learning_rate": 0.01, "warmup_epochs": 0})
-summary = train(recipe, f"{out}/run-{name}", verbose=0)
-with open(f"{out}/{name}.json", "w") as f:
-    json.dump({"loss": [h["loss"] for h in summary["history"]],
-               "replicas": summary["device"]["replicas"],
-               "steps": summary["optimizer_steps"],
-               "test_accuracy": summary["test"]["accuracy"]}, f)
+summary = train(recipe, f"{out}/run-{distribute}", verbose=0, resume=phase == "resume",
+                callbacks=[StopAfterFirstEpoch()] if phase == "first" else ())
+if phase != "first":
+    with open(f"{out}/{name}.json", "w") as f:
+        json.dump({"loss": [h["loss"] for h in summary["history"]],
+                   "epochs": [h["epoch"] for h in summary["history"]],
+                   "replicas": summary["device"]["replicas"],
+                   "steps": summary["optimizer_steps"],
+                   "test_accuracy": summary["test"]["accuracy"]}, f)
