@@ -51,6 +51,8 @@ def test_committed_golden_vectors_are_what_the_python_side_computes_now(vectors)
 def test_kotlin_core_agrees_with_python_on_the_jvm(vectors, tmp_path):
     """Compiles android_demo/core and its JUnit tests with Debian's kotlinc and
     runs them against freshly generated vectors."""
+    assert shutil.which("kotlinc") and os.path.isfile(JUNIT[0]), \
+        "the JVM tests need kotlinc and JUnit 4: run `make android-tools` (make test does)"
     sources = glob.glob(os.path.join(CORE, "main", "kotlin", "**", "*.kt"), recursive=True)
     tests = glob.glob(os.path.join(CORE, "test", "kotlin", "**", "*.kt"), recursive=True)
     classes = tmp_path / "classes"
