@@ -13,7 +13,6 @@ Run: python -m export.android MODEL.tflite [--samples DIR] [--assets DIR] [--gol
 
 import argparse
 import hashlib
-import json
 import os
 import shutil
 import sys
@@ -27,17 +26,13 @@ from resnet_edge import camera, metadata, preprocess
 from resnet_edge.images import UNREADABLE, decode
 from resnet_edge.predictor import Predictor, softmax, top_indices
 from resnet_edge.tflite import dequantize, quantize
-from training.run_dir import make_readable, write_bytes
+from training.run_dir import make_readable, write_bytes, write_json
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ASSETS = os.path.join(ROOT, "android_demo", "app", "src", "main", "assets")
 GOLDEN = os.path.join(ROOT, "android_demo", "core", "src", "test", "resources", "golden")
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 TOP_K = 3
-
-
-def _json_bytes(data):
-    return (json.dumps(data, indent=2) + "\n").encode()
 
 
 def _fashion_mnist_samples(labels):
@@ -121,12 +116,12 @@ def write_assets(model_path, assets_dir=ASSETS, samples_dir=None):
                   "samples": [_save_sample(predictor, labels, staging, *sample)
                               for sample in samples]}
         write_bytes(os.path.join(assets_dir, "model.tflite"), content)
-        write_bytes(os.path.join(assets_dir, "metadata.json"), _json_bytes(meta))
+        write_json(os.path.join(assets_dir, "metadata.json"), meta)
         old = os.path.join(assets_dir, "samples")
         if os.path.isdir(old):
             shutil.rmtree(old)
         os.replace(staging, old)
-        write_bytes(os.path.join(assets_dir, "golden.json"), _json_bytes(golden))
+        write_json(os.path.join(assets_dir, "golden.json"), golden)
     finally:
         if os.path.isdir(staging):
             shutil.rmtree(staging)
@@ -291,7 +286,7 @@ def write_golden_vectors(out_dir=GOLDEN):
             "expected_top": top_indices(values, TOP_K)})
     for name, data in files.items():
         write_bytes(os.path.join(out_dir, name), data)
-    write_bytes(os.path.join(out_dir, "cases.json"), _json_bytes(cases))
+    write_json(os.path.join(out_dir, "cases.json"), cases)
     return cases
 
 

@@ -477,12 +477,12 @@ def _experiment(args):
 
 
 def _convert(args):
-    catalogue_path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                  "keras_resnet", "converters", "pytorch_weights.json")
-    with open(catalogue_path) as f:
-        catalogue = json.load(f)
     weights = None
     if args.weights:
+        catalogue_path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
+            __file__))), "keras_resnet", "converters", "pytorch_weights.json")
+        with open(catalogue_path) as f:
+            catalogue = json.load(f)
         if args.weights not in catalogue:
             raise UserError(f"--weights={args.weights!r} is not valid; allowed: a key of "
                             f"{catalogue_path}, e.g. torchvision:resnet50.IMAGENET1K_V2")
@@ -503,7 +503,7 @@ def _convert(args):
     if args.classes is not None and args.classes < 1:
         raise UserError(f"--classes={args.classes} is not valid; allowed: >= 1")
     from keras_resnet.converters.pytorch import from_state_dict, load_state_dict
-    from training.run_dir import write_atomically, write_text
+    from training.run_dir import write_atomically, write_json
 
     state = load_state_dict(args.source)
     model = from_state_dict(
@@ -521,7 +521,7 @@ def _convert(args):
                 f"training.augment.resize_shorter_and_crop(image, {weights['resize']}, "
                 f"{weights['crop']})"}
     meta_path = os.path.splitext(args.output)[0] + ".json"
-    write_text(meta_path, json.dumps(meta, indent=2) + "\n")
+    write_json(meta_path, meta)
     print(f"{args.output}: {model.name}, {model.count_params():,} parameters; "
           f"metadata in {meta_path}")
 

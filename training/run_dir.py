@@ -55,7 +55,7 @@ class RunDir:
             return json.load(f)
 
     def write_json(self, name, data):
-        write_atomically(self.file(name), lambda path: _dump_json(path, data))
+        write_json(self.file(name), data)
 
     def save_model(self, model, name):
         """Saves `model` (with its optimizer) as checkpoints/NAME atomically."""
@@ -120,7 +120,10 @@ def make_readable(path, mode=0o666):
     os.chmod(path, mode & ~umask)
 
 
-def _dump_json(path, data):
-    with open(path, "w") as f:
-        json.dump(data, f, indent=2, default=str)
-        f.write("\n")
+def write_json(path, data):
+    """Writes `data` as indented JSON to `path` atomically."""
+    def write(tmp):
+        with open(tmp, "w") as f:
+            json.dump(data, f, indent=2, default=str)
+            f.write("\n")
+    write_atomically(path, write)

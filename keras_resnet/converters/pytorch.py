@@ -24,8 +24,8 @@ import numpy as np
 from keras_resnet.arguments import check_choice, invalid
 from keras_resnet.builder import ResNet
 
-# name: (depth, builder arguments, source, reported ImageNet top-1 of the
-# recommended weights, their recipe, licence).
+# name: (depth, builder arguments). Published weight sets, with their source,
+# reported accuracy, recipe and licence: pytorch_weights.json.
 ARCHITECTURES = {
     **{f"resnet{d}": (d, {"variant": "v1.5"}) for d in (18, 34, 50, 101, 152)},
     **{f"resnet{d}d": (d, {"variant": "d"}) for d in (18, 34, 50, 101, 152, 200)},
