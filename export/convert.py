@@ -131,10 +131,23 @@ def _load(model_path):
             and os.path.isfile(model_path)):
         raise ValueError(f"model={model_path!r} is not valid; allowed: an existing .keras file")
     try:
-        return keras.saving.load_model(model_path, compile=False)
+        model = keras.saving.load_model(model_path, compile=False)
     except Exception as error:  # a zip that is no Keras model, a corrupt file
         raise ValueError(f"model={model_path!r} is not a loadable Keras model "
                          f"({type(error).__name__})") from None
+    return in_float32(model)
+
+
+def in_float32(model):
+    """`model`, or a float32 copy of it when it computes in mixed precision
+    (TFLite has no bfloat16 kernels; float16 is what the float16 variant is for).
+    Mixed-precision variables are float32 already, so the weights copy exactly."""
+    if all(layer.dtype_policy.name == "float32" for layer in model.layers):
+        return model
+    copy = keras.models.clone_model(model, clone_function=lambda layer: type(layer).from_config(
+        {**layer.get_config(), "dtype": "float32"}))
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 def _write_saved_model(model, path, batch_size):

@@ -9,7 +9,7 @@ import pytest
 
 import keras_resnet as kr
 from export import tflite_metadata
-from export.convert import ExportError, export_model
+from export.convert import ExportError, export_model, in_float32
 from export.from_run import export_checkpoint
 from export.verify import op_names
 from resnet_edge.tflite import TFLiteModel
@@ -107,3 +107,21 @@ def test_model_outside_a_run_exports_float_without_a_report(tmp_path, rng):
     tfl = TFLiteModel(written["float32"])
     assert list(tfl.input["shape"]) == [2, 32, 32, 3]
     assert "CONV_2D" in op_names(written["float32"])
+
+
+def test_a_mixed_precision_model_exports_in_float32(tmp_path, rng):
+    """Mixed precision (the GPU default) would put bfloat16 ops in the graph, which
+    TFLite has no builtins for; the export computes in float32 with the same weights."""
+    model = kr.ResNet20(input_shape=(28, 28, 1), classes=10, preprocessing="unit",
+                        dtype="mixed_bfloat16")
+    model.save(tmp_path / "mixed.keras")
+    copy = in_float32(model)
+    assert {layer.dtype_policy.name for layer in copy.layers} == {"float32"}
+    assert all((a == b).all() for a, b in zip(model.get_weights(), copy.get_weights()))
+    written = export_checkpoint(str(tmp_path / "mixed.keras"), str(tmp_path / "out"),
+                                ["float32"])
+    images = rng.uniform(0, 255, (4, 28, 28, 1)).astype("float32")
+    lite = TFLiteModel(written["float32"]).predict(images)
+    assert abs(lite - keras.ops.convert_to_numpy(copy(images))).max() < 1e-5
+    # bfloat16 keeps 8 bits of mantissa: the mixed model agrees to about 1e-2.
+    assert abs(lite - keras.ops.convert_to_numpy(model(images))).max() < 0.05
