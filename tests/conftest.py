@@ -31,6 +31,13 @@ def _once_across_workers(tmp_path_factory, name, make):
     return json.loads(result.read_text())
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_device_calibration(tmp_path_factory):
+    """An empty `resnet calibrate` cache, so that "auto" settings follow the
+    built-in rules here, whatever this machine's user has measured."""
+    os.environ["KERAS_RESNET_CACHE"] = str(tmp_path_factory.mktemp("device-cache"))
+
+
 @pytest.fixture(scope="session")
 def resnet1202():
     """ResNet-1202 (option A, 32×32×3, 10 classes): 15 s to build, built once."""

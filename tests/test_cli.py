@@ -50,6 +50,7 @@ def test_cli_knows_every_model_without_importing_keras():
     (["train", "--resume", "/tmp", "--epochs", "3"],
      "resnet: error: --epochs is not valid with --resume: a resumed run keeps its own recipe"),
     (["train", "--batch-size", "0"], "resnet: error: batch_size=0 is not valid; allowed: > 0"),
+    (["calibrate", "--rounds", "0"], "resnet: error: --rounds=0 is not valid; allowed: >= 1"),
 ])
 def test_train_rejects_bad_arguments_at_once(argv, message, capsys):
     assert main(argv) == 2

@@ -1,8 +1,6 @@
 """`evaluate_run`: a run's best checkpoint on one split → accuracy, per-class
 accuracy, confusion matrix (JSON and PNG in the run directory)."""
 
-import json
-
 import keras
 
 import keras_resnet  # noqa: F401 (registers the layers that checkpoints hold)
@@ -13,8 +11,7 @@ from training.recipe import make_recipe
 
 
 def evaluate_run(run, split="test"):
-    with open(run.file("config.json")) as f:
-        recipe = make_recipe(json.load(f)["recipe"])
+    recipe = make_recipe(run.read_config()["recipe"])
     splits = load_splits(recipe)
     model = keras.saving.load_model(run.best, compile=False)
     result = report.evaluate(model, eval_split(splits, split, recipe),

@@ -49,7 +49,9 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
     keras.utils.set_random_seed(recipe.seed)
     if recipe.deterministic:
         tf.config.experimental.enable_op_determinism()
-    device = hardware.resolve(recipe.precision, recipe.jit_compile)
+    # A resumed run keeps its device settings, even if this device's defaults changed.
+    device = (run.read_config()["device"] if resume
+              else hardware.resolve(recipe.precision, recipe.jit_compile))
     strategy = _strategy(recipe)
     device["replicas"] = (len(keras.distribution.list_devices()) if recipe.distribute == "jax"
                           else strategy.num_replicas_in_sync)

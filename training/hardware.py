@@ -1,35 +1,199 @@
-"""Precision and XLA defaults per kind of device, and the reasons for them."""
+"""Precision and XLA defaults per kind of device, and the reasons for them.
+
+`resnet calibrate` times a few ResNet-20 train steps in every setting on this
+kind of device (its model name, core count, TensorFlow, Keras and backend)
+and caches the fastest, under two margins: XLA must make steps at least
+XLA_GAIN times faster, 16-bit compute (which changes the numbers) at least
+HALF_GAIN times. The cache is `$KERAS_RESNET_CACHE/device_defaults.json`
+(default `~/.cache/keras3-resnet`). A recipe's "auto" settings take the
+cached decision for this kind of device when there is one, and otherwise
+rules from measurements of device kinds (see RULES' reasons); either way the
+choice and its reason go into the run's config.json and summary.json.
+Nothing is measured during a run: a run's settings must not depend on how
+busy the machine was when it started.
+"""
+
+import datetime
+import json
+import os
+import platform
+import statistics
+import time
 
 import keras
+import numpy as np
 import tensorflow as tf
+from filelock import FileLock
+
+import keras_resnet
+from training.run_dir import write_json
+
+SETTINGS = (("float32", False), ("float32", True), ("mixed_bfloat16", False),
+            ("mixed_bfloat16", True), ("mixed_float16", False), ("mixed_float16", True))
+XLA_GAIN = 1.1
+HALF_GAIN = 1.25
+
+
+def cache_file():
+    root = os.environ.get("KERAS_RESNET_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "keras3-resnet")
+    return os.path.join(root, "device_defaults.json")
+
+
+def device_kind():
+    """What defaults are measured for, e.g. "CPU AMD EPYC ×2, TensorFlow 2.21.0, ..."."""
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        details = tf.config.experimental.get_device_details(gpus[0])
+        capability = ".".join(map(str, details.get("compute_capability", ("?",))))
+        name = f"GPU {details.get('device_name', 'unknown')} (compute capability {capability})"
+    else:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        name = f"CPU {_cpu_model()} ×{cores}"
+    return (f"{name}, TensorFlow {tf.__version__}, Keras {keras.__version__}, "
+            f"{keras.backend.backend()} backend")
+
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def measure(settings=SETTINGS, *, batch=128, rounds=20, input_shape=(28, 28, 1)):
+    """Median seconds per ResNet-20 train step for each (precision, jit) setting,
+    timed in interleaved rounds so that the machine's noise hits all alike. A
+    setting over twice as slow as the fastest in the first round (it cannot win)
+    keeps that one time and leaves the remaining rounds."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 255, (batch, *input_shape)).astype("float32")
+    y = np.eye(10, dtype="float32")[rng.integers(0, 10, batch)]
+    logger, level = tf.get_logger(), tf.get_logger().level
+    logger.setLevel("ERROR")  # one trace per model is expected here, not a retracing problem
+    try:
+        models = {setting: _probe(*setting, input_shape, x, y) for setting in settings}
+        times = {setting: [] for setting in settings}
+        for round_ in range(rounds):
+            for setting, model in models.items():
+                start = time.perf_counter()
+                model.train_on_batch(x, y)
+                times[setting].append(time.perf_counter() - start)
+            if round_ == 0:
+                fastest = min(values[0] for values in times.values())
+                models = {s: m for s, m in models.items() if times[s][0] <= 2 * fastest}
+    finally:
+        logger.setLevel(level)
+    return {setting: statistics.median(values) for setting, values in times.items()}
+
+
+def _probe(precision, jit, input_shape, x, y):
+    """ResNet-20 in `precision`, compiled with or without XLA, past its first steps."""
+    model = keras_resnet.ResNet20(input_shape=input_shape, classes=10, preprocessing="unit",
+                                  dtype=precision)
+    model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9, nesterov=True),
+                  loss="categorical_crossentropy", jit_compile=jit)
+    for _ in range(2):  # tracing, compiling, first allocations
+        model.train_on_batch(x, y)
+    return model
+
+
+def choose(times):
+    """(precision, jit_compile, reason) from measured seconds per step."""
+    def jit_for(precision):
+        on, off = times.get((precision, True)), times[precision, False]
+        return on is not None and on * XLA_GAIN <= off
+
+    def best(precision):
+        return times[precision, jit_for(precision)]
+
+    precision = "float32"
+    for candidate in ("mixed_bfloat16", "mixed_float16"):
+        if ((candidate, False) in times and best(candidate) * HALF_GAIN <= best("float32")
+                and best(candidate) < best(precision)):
+            precision = candidate
+    base = times["float32", False]
+    speeds = ", ".join(f"{p}{' +XLA' if jit else ''} {base / t:.2f}×"
+                       for (p, jit), t in times.items())
+    reason = (f"measured train-step speed vs float32 without XLA: {speeds}; XLA needs "
+              f"{XLA_GAIN}×, 16-bit compute {HALF_GAIN}× over float32")
+    return precision, jit_for(precision), reason
+
+
+def calibrate(**measure_args):
+    """Measures this kind of device, caches and returns (kind, times, decision)."""
+    kind, times = device_kind(), measure(**measure_args)
+    precision, jit, reason = choose(times)
+    path = cache_file()
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with FileLock(path + ".lock"):
+        cache = _read(path)
+        cache[kind] = {"precision": precision, "jit_compile": jit, "reason": reason,
+                       "measured": datetime.date.today().isoformat()}
+        write_json(path, cache)
+    return kind, times, cache[kind]
+
+
+def speed_table(times, batch):
+    """A Markdown table of measured images/s per setting."""
+    base = times["float32", False]
+    rows = [f"| {p} | {'on' if jit else 'off'} | {batch / t:.0f} | {t / base:.2f} |"
+            for (p, jit), t in times.items()]
+    return "\n".join(["| precision | XLA | images/s | step time vs float32 without XLA |",
+                      "|---|---|--:|--:|", *rows])
 
 
 def device_defaults():
-    """(precision, jit_compile, reason) for the first device Keras trains on."""
+    """(precision, jit_compile, reason): this kind of device's measured decision
+    if `resnet calibrate` cached one, otherwise the rule for its kind."""
+    kind = device_kind()
+    entry = _read(cache_file()).get(kind)
+    if entry:
+        return (entry["precision"], entry["jit_compile"],
+                f"{kind}, measured on {entry['measured']} by resnet calibrate: {entry['reason']}")
+    precision, jit, reason = _rule()
+    return precision, jit, f"{kind}: {reason} (resnet calibrate measures this device)"
+
+
+def _rule():
     gpus = tf.config.list_physical_devices("GPU")
     if not gpus:
         return ("float32", False,
-                "CPU: float32 without XLA; XLA made train steps slower on CPUs "
-                "(benchmarks/train_speed.py), and 16-bit math is fast only on some")
+                "CPU rule: float32 without XLA; XLA made train steps slower and bfloat16 only "
+                "1.15× faster on a 2-core AVX512-BF16 EPYC (benchmarks/train_speed.py)")
     capability = tf.config.experimental.get_device_details(gpus[0]).get(
         "compute_capability", (0, 0))
     if capability >= (8, 0):
-        return ("mixed_bfloat16", True,
-                f"GPU compute capability {capability}: bfloat16 tensor cores, XLA fusion")
+        return "mixed_bfloat16", True, "GPU rule: bfloat16 tensor cores, XLA fusion"
     if capability >= (7, 0):
-        return ("mixed_float16", True,
-                f"GPU compute capability {capability}: float16 tensor cores, XLA fusion")
-    return "float32", True, f"GPU compute capability {capability}: no tensor cores"
+        return "mixed_float16", True, "GPU rule: float16 tensor cores, XLA fusion"
+    return "float32", True, "GPU rule: no tensor cores, XLA fusion"
+
+
+def _read(path):
+    try:
+        with open(path) as f:
+            cache = json.load(f)
+        return cache if isinstance(cache, dict) else {}
+    except (OSError, ValueError):  # none yet, or unreadable: nothing cached
+        return {}
 
 
 def resolve(precision, jit_compile):
-    """The recipe's "auto" settings replaced by the device's defaults."""
-    auto_precision, auto_jit, reason = device_defaults()
-    if keras.backend.backend() == "jax":  # without jit the JAX backend runs op by op
+    """The recipe's "auto" settings replaced by this kind of device's defaults."""
+    if "auto" in (precision, jit_compile):
+        auto_precision, auto_jit, reason = device_defaults()
+    else:
+        auto_precision, auto_jit, reason = precision, jit_compile == "on", "set by the recipe"
+    if keras.backend.backend() == "jax" and jit_compile == "auto":
         auto_jit, reason = True, reason + "; the JAX backend always compiles"
     return {
         "precision": auto_precision if precision == "auto" else precision,
         "jit_compile": auto_jit if jit_compile == "auto" else jit_compile == "on",
         "device": "GPU" if tf.config.list_physical_devices("GPU") else "CPU",
-        "reason": reason if "auto" in (precision, jit_compile) else "set by the recipe",
+        "reason": reason,
     }

@@ -54,6 +54,10 @@ class RunDir:
         with open(self.file("state.json")) as f:
             return json.load(f)
 
+    def read_config(self):
+        with open(self.file("config.json")) as f:
+            return json.load(f)
+
     def write_json(self, name, data):
         write_json(self.file(name), data)
 

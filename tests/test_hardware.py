@@ -1,0 +1,61 @@
+"""Precision and XLA defaults per kind of device: the decision from measured
+step times, the cache `resnet calibrate` writes, and what "auto" resolves to."""
+
+import json
+
+import pytest
+
+from training import hardware
+
+F32, F32_XLA = ("float32", False), ("float32", True)
+BF16, BF16_XLA = ("mixed_bfloat16", False), ("mixed_bfloat16", True)
+F16, F16_XLA = ("mixed_float16", False), ("mixed_float16", True)
+
+
+def times(f32=1.0, f32_xla=1.0, bf16=1.0, bf16_xla=1.0, f16=1.0, f16_xla=1.0):
+    return {F32: f32, F32_XLA: f32_xla, BF16: bf16, BF16_XLA: bf16_xla, F16: f16,
+            F16_XLA: f16_xla}
+
+
+@pytest.mark.parametrize("measured,decision", [
+    # This machine (benchmarks/train_speed.py): XLA slower, bfloat16 1.15× faster.
+    (times(1.0, 1.35, 0.87, 1.25, 4.95, 1.6), ("float32", False)),
+    (times(1.0, 0.85, 1.0, 0.9, 2.0, 2.0), ("float32", True)),      # XLA 1.18× faster
+    (times(1.0, 0.95, 1.0, 1.0, 2.0, 2.0), ("float32", False)),     # 1.05×: within noise
+    (times(1.0, 0.8, 0.7, 0.5, 0.6, 0.55), ("mixed_bfloat16", True)),  # tensor cores
+    (times(1.0, 0.8, 0.9, 0.7, 0.5, 0.45), ("mixed_float16", True)),   # fp16 but no bf16
+    (times(1.0, 1.0, 0.82, 0.85, 3.0, 3.0), ("float32", False)),    # 1.22×: 16-bit not worth it
+    (times(1.0, 1.0, 0.78, 0.85, 3.0, 3.0), ("mixed_bfloat16", False)),
+])
+def test_the_fastest_setting_wins_by_a_margin(measured, decision):
+    precision, jit, reason = hardware.choose(measured)
+    assert (precision, jit) == decision
+    assert "float32 +XLA" in reason and "16-bit compute 1.25×" in reason
+
+
+def test_auto_follows_the_rule_until_this_device_is_calibrated(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("KERAS_RESNET_CACHE", str(tmp_path))
+    ruled = hardware.resolve("auto", "auto")
+    assert (ruled["precision"], ruled["jit_compile"]) == ("float32", False)  # the CPU rule
+    assert "CPU rule" in ruled["reason"] and "resnet calibrate" in ruled["reason"]
+    assert hardware.resolve("mixed_bfloat16", "on")["reason"] == "set by the recipe"
+
+    # Another kind of device's entry stays; this kind's measurement is used.
+    (tmp_path / "device_defaults.json").write_text(json.dumps(
+        {"GPU elsewhere": {"precision": "mixed_float16", "jit_compile": True,
+                           "reason": "r", "measured": "2026-01-01"}}))
+    kind, measured, entry = hardware.calibrate(settings=(F32, BF16), rounds=2, batch=8)
+    assert kind == hardware.device_kind() and set(measured) == {F32, BF16}
+    assert all(t > 0 for t in measured.values())
+    cache = json.loads((tmp_path / "device_defaults.json").read_text())
+    assert set(cache) == {"GPU elsewhere", kind} and cache[kind] == entry
+    assert (entry["precision"], entry["jit_compile"]) == hardware.choose(measured)[:2]
+
+    # A measured decision that differs from the rule shows that the cache is read.
+    cache[kind].update(precision="mixed_bfloat16", jit_compile=True)
+    (tmp_path / "device_defaults.json").write_text(json.dumps(cache))
+    measured_default = hardware.resolve("auto", "auto")
+    assert (measured_default["precision"], measured_default["jit_compile"]) == (
+        "mixed_bfloat16", True)
+    assert "measured on" in measured_default["reason"]
+    assert hardware.resolve("float32", "auto")["precision"] == "float32"
