@@ -247,7 +247,7 @@ def _parser():
         description="Time ResNet-20 train steps in every precision, with XLA on and off, "
                     "on this kind of device, and keep the fastest as the default of "
                     "recipes whose precision or jit_compile is \"auto\". Run it on an "
-                    "otherwise idle machine (about 2 minutes on 2 CPU cores).")
+                    "otherwise idle machine (about a minute on 2 CPU cores).")
     calibrate.add_argument("--rounds", type=int, default=20,
                            help="timed steps per setting, interleaved (median kept)")
     calibrate.add_argument("--batch-size", type=int, default=128)
