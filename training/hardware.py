@@ -7,8 +7,8 @@ XLA_GAIN times faster, 16-bit compute (which changes the numbers) at least
 HALF_GAIN times. The cache is `$KERAS_RESNET_CACHE/device_defaults.json`
 (default `~/.cache/keras3-resnet`). A recipe's "auto" settings take the
 cached decision for this kind of device when there is one, and otherwise
-rules from measurements of device kinds (see RULES' reasons); either way the
-choice and its reason go into the run's config.json and summary.json.
+a rule per kind of device (`_rule`, with where its numbers come from); either
+way the choice and its reason go into the run's config.json and summary.json.
 Nothing is measured during a run: a run's settings must not depend on how
 busy the machine was when it started.
 """
@@ -152,7 +152,7 @@ def device_defaults():
     if `resnet calibrate` cached one, otherwise the rule for its kind."""
     kind = device_kind()
     entry = _read(cache_file()).get(kind)
-    if entry:
+    if isinstance(entry, dict) and {"precision", "jit_compile", "reason", "measured"} <= set(entry):
         return (entry["precision"], entry["jit_compile"],
                 f"{kind}, measured on {entry['measured']} by resnet calibrate: {entry['reason']}")
     precision, jit, reason = _rule()
