@@ -3,15 +3,13 @@ calibration images, the labels and the test set, all through the training
 side's evaluation preprocessing (`training.augment.preprocess_for_eval`)."""
 
 import dataclasses
-import json
-import os
 
 import numpy as np
 
 from export.convert import export_model
 from training.data import eval_split, load_splits
 from training.recipe import make_recipe
-from training.run_dir import run_of_checkpoint
+from training.run_dir import RunDir, run_of_checkpoint
 
 
 def preprocessed(splits, which, recipe, indices=None):
@@ -34,8 +32,7 @@ def export_checkpoint(model_path, out_dir, quantizations, *, calibration_images=
     if run is None:
         return export_model(model_path, out_dir, quantizations, batch_size=batch_size,
                             overwrite=overwrite)
-    with open(os.path.join(run, "config.json")) as f:
-        recipe = make_recipe(json.load(f)["recipe"])
+    recipe = make_recipe(RunDir(run).read_config()["recipe"])
     recipe.test_limit = test_limit
     splits = load_splits(recipe)
     rng = np.random.default_rng(calibration_seed)

@@ -20,7 +20,6 @@ converts it to an int8 `.tflite` calibrated on the export's calibration images.
 """
 
 import inspect
-import json
 import sys
 
 import numpy as np
@@ -208,10 +207,10 @@ def main(model_path, run_dir, calibration_path, work_dir, epochs, sparsity, clus
     from training.data import load_splits
     from training.pipeline import train_stream
     from training.recipe import make_recipe
+    from training.run_dir import RunDir
 
     source = keras.saving.load_model(model_path, compile=False)
-    with open(f"{run_dir}/config.json") as f:
-        recipe = make_recipe(json.load(f)["recipe"])
+    recipe = make_recipe(RunDir(run_dir).read_config()["recipe"])
     splits = load_splits(recipe)
     steps = epochs * (len(splits.train[0]) // recipe.batch_size)
     calibration = np.load(calibration_path)
