@@ -21,9 +21,11 @@ from sklearn.datasets import load_sample_images  # noqa: E402
 import keras_resnet  # noqa: E402
 from export.convert import export_model  # noqa: E402
 from export.verify import keras_latency_ms, sizes  # noqa: E402
+from resnet_edge.input_spec import InputSpec  # noqa: E402
 from resnet_edge.tflite import TFLiteModel  # noqa: E402
 from training.augment import preprocess_for_eval  # noqa: E402
 
+SPEC = InputSpec.for_style(224, 3, "imagenet")
 VARIANTS = ["float32", "float16", "dynamic", "int8"]
 
 
@@ -36,7 +38,7 @@ def calibration_images(count=64, seed=0):
         h, w = rng.integers(200, 427), rng.integers(200, 427)
         top, left = rng.integers(0, 427 - h + 1), rng.integers(0, 640 - w + 1)
         crop = photo[top:top + h, left:left + w]
-        images.append(np.asarray(preprocess_for_eval(crop, (224, 224), 3, "imagenet")))
+        images.append(np.asarray(preprocess_for_eval(crop, SPEC)))
     return np.stack(images)
 
 
@@ -48,7 +50,7 @@ def main():
     work = tempfile.mkdtemp(prefix="bench-")
     model.save(os.path.join(work, "resnet50.keras"))
     written = export_model(os.path.join(work, "resnet50.keras"), os.path.join(work, "out"),
-                           VARIANTS, calibration=calibration_images(), style="imagenet")
+                           VARIANTS, calibration=calibration_images(), input_spec=SPEC)
     keras_median, _ = keras_latency_ms(model, args.runs)
     base_size = sizes(written["float32"])[0]
     rows = []

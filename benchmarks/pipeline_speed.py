@@ -22,6 +22,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import keras_resnet  # noqa: E402
+from resnet_edge.input_spec import InputSpec  # noqa: E402
 from training import fashion_mnist  # noqa: E402
 from training.pipeline import train_stream  # noqa: E402
 
@@ -37,7 +38,7 @@ def main():
     def stream(round_index):
         start = round_index * args.steps
         return train_stream(x, y, 10, batch_size=args.batch, seed=0, start_step=start,
-                            total_steps=start + args.steps, size=(28, 28), channels=1,
+                            total_steps=start + args.steps, spec=InputSpec(28, 28, 1),
                             deterministic=False)
 
     for _ in stream(99).take(2):  # trace the stream's functions once

@@ -24,6 +24,7 @@ from PIL import Image
 
 from resnet_edge import camera, metadata, preprocess
 from resnet_edge.images import UNREADABLE, decode
+from resnet_edge.input_spec import InputSpec
 from resnet_edge.predictor import Predictor, softmax, top_indices
 from resnet_edge.tflite import dequantize, quantize
 from training.run_dir import make_readable, write_bytes, write_json
@@ -137,17 +138,18 @@ def _fashion_mnist_labels():
 # Golden vectors ------------------------------------------------------------
 
 LABELS = [f"class {i}" for i in range(10)]
-SPECS = {  # model inputs the vectors cover: the default model's and two others
-    "grey28-int8": (28, 28, 1, "cifar", ("int8", 1.0, -128)),
-    "rgb40-imagenet-float": (40, 40, 3, "imagenet", ("float32", 0.0, 0)),
-    "rgb32-int8": (32, 32, 3, "cifar", ("int8", 0.93, -7)),
+SPECS = {  # model inputs the vectors cover: the default model's and three others
+    "grey28-int8": (InputSpec(28, 28, 1), ("int8", 1.0, -128)),
+    "rgb40-imagenet-float": (InputSpec.for_style(40, 3, "imagenet"), ("float32", 0.0, 0)),
+    "rgb32-int8": (InputSpec(32, 32, 3), ("int8", 0.93, -7)),
+    "rgb24x32-float": (InputSpec(24, 32, 3, 0.9), ("float32", 0.0, 0)),  # a 3:4 input
 }
 
 
 def _spec_json(key):
-    height, width, channels, style, (dtype, scale, zero_point) = SPECS[key]
-    return {"labels": LABELS,
-            "input": {"height": height, "width": width, "channels": channels, "style": style},
+    spec, (dtype, scale, zero_point) = SPECS[key]
+    height, width, channels = spec.height, spec.width, spec.channels
+    return {"labels": LABELS, "input": spec.to_metadata(),
             "output": "probabilities (softmax)",
             "input_tensor": {"dtype": dtype, "shape": [1, height, width, channels],
                              "scale": scale, "zero_point": zero_point},
@@ -156,8 +158,9 @@ def _spec_json(key):
 
 
 def _photos():
-    """Real inputs of odd sizes: two RGB photo crops, a grey one, an 8×8
-    digit (upsampling), and an RGBA crop with an alpha ramp."""
+    """Real inputs of odd sizes and aspect ratios: RGB photo crops (landscape,
+    and 16:9 portrait), a grey one, an 8×8 digit (upsampling), and an RGBA
+    crop with an alpha ramp."""
     from sklearn.datasets import load_digits, load_sample_images
 
     china, flower = load_sample_images().images
@@ -166,14 +169,14 @@ def _photos():
     rgba = flower[150:197, 250:314]
     alpha = np.linspace(0, 255, rgba.shape[1]).round().astype(np.uint8)
     rgba = np.dstack([rgba, np.broadcast_to(alpha, rgba.shape[:2])])
-    # china is 97×133: the "imagenet" resize rule floors its long side (rounding would differ)
+    # china is 97×133: the resize rule floors its long side (rounding would differ)
     return {"china": china[50:147, 100:233], "flower": flower[100:177, 200:301],
-            "grey": grey, "digit": digit, "rgba": rgba}
+            "tall": china[100:260, 250:340], "grey": grey, "digit": digit, "rgba": rgba}
 
 
 def _expected(image, key):
-    height, width, channels, style, (dtype, scale, zero_point) = SPECS[key]
-    x = preprocess.preprocess_for_eval(image, (height, width), channels, style)
+    spec, (dtype, scale, zero_point) = SPECS[key]
+    x = preprocess.preprocess_for_eval(image, spec)
     q = quantize(x, scale, zero_point) if dtype == "int8" else None
     return x, q
 
@@ -228,7 +231,8 @@ def write_golden_vectors(out_dir=GOLDEN):
     photos = _photos()
     pairs = [("china", k) for k in SPECS] + [("flower", k) for k in SPECS] + [
         ("grey", "grey28-int8"), ("grey", "rgb40-imagenet-float"), ("digit", "grey28-int8"),
-        ("rgba", "grey28-int8"), ("rgba", "rgb32-int8")]
+        ("rgba", "grey28-int8"), ("rgba", "rgb32-int8"), ("tall", "grey28-int8"),
+        ("tall", "rgb40-imagenet-float"), ("tall", "rgb24x32-float")]
     for photo, key in pairs:
         image = photos[photo]
         x, q = _expected(image, key)
@@ -249,8 +253,8 @@ def write_golden_vectors(out_dir=GOLDEN):
                                          layout["y_row_stride"], planes[1], planes[2],
                                          layout["uv_row_stride"], layout["uv_pixel_stride"])
         for degrees in rotations:
-            for key in ("grey28-int8", "rgb40-imagenet-float"):
-                height, width = SPECS[key][:2]
+            for key in ("grey28-int8", "rgb40-imagenet-float", "rgb24x32-float"):
+                height, width = SPECS[key][0].size
                 upright = camera.rotate(converted, degrees)
                 x, q = _expected(camera.centre_crop(upright, height, width), key)
                 name = f"{frame_name}-{degrees}-{key}"

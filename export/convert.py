@@ -23,6 +23,7 @@ import tensorflow as tf
 
 import keras_resnet
 from export import tflite_metadata
+from resnet_edge.input_spec import InputSpec
 
 from export.tuned import TUNED, tuned_int8
 
@@ -36,7 +37,7 @@ class ExportError(RuntimeError):
 
 def export_model(model_path, out_dir, quantizations, *, calibration=None, labels=None,
                  calibration_seed=None, test=None, batch_size=1, overwrite=False,
-                 latency_runs=50, style="cifar", run_dir=None, tune_epochs=1, sparsity=0.5,
+                 latency_runs=50, input_spec=None, run_dir=None, tune_epochs=1, sparsity=0.5,
                  clusters=16):
     """Writes out_dir/saved_model, and for each quantization model_<q>.tflite
     with its metadata as model_<q>.json; with `test` also report.json and
@@ -44,8 +45,9 @@ def export_model(model_path, out_dir, quantizations, *, calibration=None, labels
 
     `calibration` (needed for int8) and `test`'s images are float32 N×H×W×C
     arrays of real images already passed through the training side's
-    evaluation preprocessing; `test` is (images, labels). `style` names that
-    preprocessing's resize ("cifar" or "imagenet"), recorded in the metadata.
+    evaluation preprocessing; `test` is (images, labels). `input_spec` is that
+    preprocessing's InputSpec (default: the model's input, crop fraction 1),
+    recorded in the metadata.
     The tuned variants (int8-qat, int8-pruned to `sparsity`, int8-clustered
     to `clusters` values per kernel) fine-tune for `tune_epochs` on the data
     of the run in `run_dir`.
@@ -73,7 +75,7 @@ def export_model(model_path, out_dir, quantizations, *, calibration=None, labels
     try:
         saved = os.path.join(work, "saved_model")
         _write_saved_model(model, saved, batch_size)
-        base = describe(model, model_path, labels, calibration, calibration_seed, style)
+        base = describe(model, model_path, labels, calibration, calibration_seed, input_spec)
         wanted = [q for q in quantizations if q in TUNED]
         tuned = tuned_int8(wanted, model_path, run_dir, calibration, work, epochs=tune_epochs,
                            sparsity=sparsity, clusters=clusters) if wanted else {}
@@ -193,9 +195,13 @@ def _output_kind(model):
             else "logits")
 
 
-def describe(model, model_path, labels, calibration, calibration_seed, style):
+def describe(model, model_path, labels, calibration, calibration_seed, input_spec=None):
     """The metadata every variant shares: labels and how to prepare an input."""
     height, width, channels = model.input_shape[1:]
+    spec = input_spec or InputSpec(height, width, channels)
+    if spec.size != (height, width) or spec.channels != channels:
+        raise ValueError(f"input_spec {spec.height}×{spec.width}×{spec.channels} is not valid "
+                         f"for a model whose input is {height}×{width}×{channels}")
     classes = model.output_shape[-1]
     labels = list(labels) if labels is not None else [str(i) for i in range(classes)]
     normalisation = None
@@ -211,13 +217,9 @@ def describe(model, model_path, labels, calibration, calibration_seed, style):
         "model_name": model.name,
         "keras_resnet_version": keras_resnet.__version__,
         "labels": labels,
-        "input": {"height": height, "width": width, "channels": channels,
+        "input": {**spec.to_metadata(),
                   "colour_order": "grey" if channels == 1 else "RGB",
                   "pixel_range": [0, 255],
-                  "style": style,
-                  "resize": "bilinear, antialiased; cifar style: straight to the input "
-                            "size; imagenet style: shorter side to size/0.875, the longer "
-                            "floored, centre crop at offsets rounded half to even",
                   "normalisation": normalisation},
         "output": _output_kind(model),
         "source_checkpoint_sha256": digest,

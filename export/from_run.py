@@ -44,6 +44,6 @@ def export_checkpoint(model_path, out_dir, quantizations, *, calibration_images=
                         labels=splits.class_names, calibration_seed=calibration_seed,
                         test=test, batch_size=batch_size, overwrite=overwrite,
                         latency_runs=latency_runs,
-                        style="imagenet" if recipe.augment == "imagenet" else "cifar",
+                        input_spec=splits.spec,
                         run_dir=run, tune_epochs=tune_epochs,
                         sparsity=sparsity, clusters=clusters)

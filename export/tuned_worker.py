@@ -217,7 +217,7 @@ def main(model_path, run_dir, calibration_path, work_dir, epochs, sparsity, clus
     for variant in variants:
         stream = train_stream(*splits.train, len(splits.class_names),
                               batch_size=recipe.batch_size, seed=recipe.seed, start_step=0,
-                              total_steps=steps, size=splits.size, channels=splits.channels)
+                              total_steps=steps, spec=splits.spec)
         model = tune(variant, tf_keras_twin(source), stream, steps,
                      recipe.learning_rate * LEARNING_RATE_FACTOR[variant], sparsity, clusters,
                      calibration)

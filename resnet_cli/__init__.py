@@ -527,8 +527,8 @@ def _convert(args):
             "input": "raw 0..255 RGB pixels" if not args.no_normalisation else
                      "(pixels / 255 - ImageNet mean) / ImageNet std",
             "evaluation_preprocessing": None if weights is None else
-                f"training.augment.resize_shorter_and_crop(image, {weights['resize']}, "
-                f"{weights['crop']})"}
+                f"training.augment.preprocess_for_eval(image, resnet_edge.input_spec."
+                f"InputSpec.for_resize_crop({weights['resize']}, {weights['crop']}))"}
     meta_path = os.path.splitext(args.output)[0] + ".json"
     write_json(meta_path, meta)
     print(f"{args.output}: {model.name}, {model.count_params():,} parameters; "

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 
 from resnet_edge import images, metadata, preprocess
+from resnet_edge.input_spec import InputSpec
 from resnet_edge.tflite import TFLiteModel
 
 
@@ -23,7 +24,8 @@ def top_indices(probabilities, k):
 class Predictor:
     """Top-k labels for image files or arrays, from a `.tflite` file that
     `resnet export` wrote (any classifier with an image input works too, with
-    a warning: class indices as labels, raw pixels resized to its input)."""
+    a warning: class indices as labels, raw pixels through the input contract
+    with crop fraction 1)."""
 
     def __init__(self, model_path, threads=None):
         if not os.path.isfile(model_path):
@@ -39,16 +41,13 @@ class Predictor:
         shape = [int(d) for d in self.model.input["shape"]]
         if self.metadata is None:
             warnings.warn(f"{model_path} has no keras_resnet metadata: labels are class "
-                          "indices and images are resized straight to the model's input",
-                          stacklevel=2)
+                          "indices and images are resized with their aspect ratio kept and "
+                          "centre-cropped to the model's input", stacklevel=2)
             classes = int(self.model.output["shape"][-1])
             self.metadata = {"labels": [str(i) for i in range(classes)],
-                             "input": {"height": shape[1], "width": shape[2],
-                                       "channels": shape[3], "style": "cifar"}}
-        spec = self.metadata["input"]
-        self.size = (spec["height"], spec["width"])
-        self.channels = spec["channels"]
-        self.style = spec.get("style", "cifar")
+                             "input": InputSpec(*shape[1:4]).to_metadata()}
+        self.spec, self._legacy = InputSpec.from_metadata(self.metadata["input"])
+        self._path = model_path
         self.labels = self.metadata["labels"]
 
     def preprocess(self, image):
@@ -65,7 +64,13 @@ class Predictor:
         if image.ndim != 3 or image.shape[-1] not in (1, 3, 4):
             raise ValueError(f"image of shape {image.shape} is not valid; allowed: H×W×C "
                              "with C = 1 (grey), 3 (RGB) or 4 (RGBA)")
-        return preprocess.preprocess_for_eval(image, self.size, self.channels, self.style)
+        if self._legacy and not self.spec.matches_aspect(*image.shape[:2]):
+            warnings.warn(f"{self._path} predates the recorded input contract: an image of "
+                          f"another aspect ratio is centre-cropped (crop fraction "
+                          f"{self.spec.crop_fraction}), as its training images were; "
+                          "re-export it to record the rule", stacklevel=2)
+            self._legacy = False  # said once
+        return preprocess.preprocess_for_eval(image, self.spec)
 
     def probabilities(self, image):
         output = self.model.predict_one(self.preprocess(image))

@@ -5,14 +5,13 @@ in float32 (`tf.image.rgb_to_grayscale`'s weights). Resize: bilinear with
 antialiasing, the triangle-kernel `ScaleAndTranslate` that
 `tf.image.resize(antialias=True)` runs (half-pixel centres; the kernel widens by
 1/scale when shrinking; weights summed in order and normalised per output
-pixel), then torchvision's size and centre-crop rules. Every float32 step has a
-fixed order, so that the Android demo's Kotlin (android_demo/core) computes the
-same values.
+pixel), then the input contract's crop (`resnet_edge.input_spec`). Every
+float32 step has a fixed order, so that the Android demo's Kotlin
+(android_demo/core) computes the same values.
 """
 
 import numpy as np
 
-CROP_FRACTION = 0.875
 GREY_WEIGHTS = np.array([0.2989, 0.5870, 0.1140], np.float32)
 
 
@@ -56,21 +55,15 @@ def resize(image, height, width):
     return np.einsum("pw,owc->opc", cols, out).astype(np.float32)
 
 
-def resize_shorter_and_crop(image, shorter, height, width):
-    """Shorter side to `shorter`, longer to floor(shorter × long / short), then
-    the centre crop at offsets round((size − crop) / 2), half to even."""
-    shape = np.array(image.shape[:2])
-    size = np.maximum(shape * shorter // shape.min(), [height, width])
-    image = resize(image, int(size[0]), int(size[1]))
-    top, left = (int(np.round((int(n) - c) / 2)) for n, c in zip(size, (height, width)))
-    return image[top:top + height, left:left + width]
+def apply_contract(image, spec, store=False):
+    """An H×W×C image (C = 1, 3 or 4) through the input contract of the InputSpec
+    `spec` (`resnet_edge.input_spec`): float32 in 0..255, as the training side
+    computes it; with `store`, the enlarged window in-memory loaders keep."""
+    image = to_channels(image, spec.channels)
+    resized_h, resized_w, top, left, crop_h, crop_w = spec.crop_box(*image.shape[:2], store)
+    return resize(image, resized_h, resized_w)[top:top + crop_h, left:left + crop_w]
 
 
-def preprocess_for_eval(image, size, channels, style="cifar"):
-    """float32 H×W×channels in 0..255, as the training side computes it."""
-    image = to_channels(image, channels)
-    height, width = size
-    if style == "imagenet":
-        return resize_shorter_and_crop(image, round(max(height, width) / CROP_FRACTION),
-                                       height, width)
-    return resize(image, height, width)
+def preprocess_for_eval(image, spec):
+    """The model input of an image: the evaluation preprocessing."""
+    return apply_contract(image, spec)

@@ -11,6 +11,7 @@ from sklearn.datasets import load_sample_images
 
 from resnet_edge import Predictor, preprocess
 from resnet_edge.images import decode
+from resnet_edge.input_spec import InputSpec
 from resnet_edge.tflite import TFLiteModel, quantize
 from training.augment import preprocess_for_eval
 
@@ -23,16 +24,19 @@ def models(exported):
     return {q: str(out / f"model_{q}.tflite") for q in ("float32", "int8-io")}
 
 
-@pytest.mark.parametrize("size,channels,style", [
-    ((28, 28), 1, "cifar"), ((224, 224), 3, "imagenet"), ((64, 48), 3, "cifar"),
-    ((96, 96), 1, "imagenet")])
-def test_numpy_preprocessing_equals_the_training_side(size, channels, style, folder):
+FASHION = InputSpec(28, 28, 1)
+
+
+@pytest.mark.parametrize("spec", [
+    FASHION, InputSpec.for_style(224, 3, "imagenet"), InputSpec(64, 48, 3),
+    InputSpec.for_style(96, 1, "imagenet"), InputSpec(40, 56, 3, 224 / 232)])
+def test_numpy_preprocessing_equals_the_training_side(spec, folder):
     inputs = [decode(p) for p in PHOTOS]
     inputs += [decode(str(folder / "bag" / n)) for n in ("alpha.png", "deep.png", "cmyk.jpg")]
     for image in inputs:
-        expected = np.asarray(preprocess_for_eval(image, size, channels, style))
-        actual = preprocess.preprocess_for_eval(image, size, channels, style)
-        assert actual.shape == expected.shape == (*size, channels)
+        expected = np.asarray(preprocess_for_eval(image, spec))
+        actual = preprocess.preprocess_for_eval(image, spec)
+        assert actual.shape == expected.shape == (*spec.size, spec.channels)
         assert np.abs(actual - expected).max() / 255 <= 1e-5
 
 
@@ -41,7 +45,7 @@ def test_predictor_matches_the_interpreter_on_real_photos(models):
         predictor = Predictor(path)
         reference = TFLiteModel(path)
         for photo in PHOTOS:
-            tf_input = np.asarray(preprocess_for_eval(decode(photo), (28, 28), 1, "cifar"))
+            tf_input = np.asarray(preprocess_for_eval(decode(photo), FASHION))
             expected = reference.predict_one(tf_input)
             actual = predictor.probabilities(photo)
             assert actual.argmax() == expected.argmax(), quantization
@@ -102,7 +106,7 @@ def _venv_with(tmp_path, *requirements):
 def _expected_top1(model_path):
     reference, labels = TFLiteModel(model_path), Predictor(model_path).labels
     return [labels[int(reference.predict_one(np.asarray(
-        preprocess_for_eval(decode(photo), (28, 28), 1, "cifar"))).argmax())] for photo in PHOTOS]
+        preprocess_for_eval(decode(photo), FASHION))).argmax())] for photo in PHOTOS]
 
 
 def _predict_top1(bin_dir, model_path, cwd):

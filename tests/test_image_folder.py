@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from resnet_edge.images import decode
+from resnet_edge.input_spec import InputSpec
 from training import image_folder
 from training.augment import to_channels
 from training.recipe import load_recipe
@@ -15,7 +16,7 @@ def test_unusual_files_decode_and_broken_ones_are_named(folder):
     paths, labels, names = image_folder.scan(str(folder))
     assert names == ("bag", "sneaker", "trouser") and len(paths) == 3 * 70 + 6
     with pytest.warns(UserWarning, match=r"skipped 2 unreadable image file\(s\): .*truncated.jpg.*notes.png|notes.png.*truncated.jpg"):
-        images, labels, _, skipped = image_folder.load(str(folder), 32, 3)
+        images, labels, _, skipped = image_folder.load(str(folder), InputSpec(32, 32, 3))
     assert sorted(os.path.basename(p) for p in skipped) == ["notes.png", "truncated.jpg"]
     assert images.shape == (3 * 70 + 4, 32, 32, 3) and images.dtype == np.uint8
     grey = decode(str(folder / "bag" / "deep.png"))

@@ -2,12 +2,13 @@
 
 import numpy as np
 
+from resnet_edge.input_spec import InputSpec
 from training.pipeline import Augmentation, train_stream
 
 
 def _batches(images, labels, start, total, seed=5, **kwargs):
     stream = train_stream(images, labels, 10, batch_size=32, seed=seed, start_step=start,
-                          total_steps=total, size=(28, 28), channels=1, **kwargs)
+                          total_steps=total, spec=InputSpec(28, 28, 1), **kwargs)
     return [(np.asarray(x), np.asarray(y)) for x, y in stream]
 
 

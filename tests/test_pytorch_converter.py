@@ -150,15 +150,18 @@ def test_head_dropped_or_replaced():
 
 def test_our_preprocessing_against_torchvision_transforms_on_real_photos():
     """torchvision's PIL path (Resize with antialiasing, CenterCrop, uint8)
-    against training.augment.resize_shorter_and_crop on the same photos."""
-    from training.augment import resize_shorter_and_crop
+    against the input contract (training.augment.preprocess_for_eval) on the
+    same photos."""
+    from resnet_edge.input_spec import InputSpec
+    from training.augment import preprocess_for_eval
 
     with open(os.path.join(HERE, "transforms.json")) as f:
         photos = json.load(f)["photos"]
     expected = np.load(os.path.join(HERE, "transforms.npz"))
     images = dict(zip(("china", "flower"), load_sample_images().images))
     for photo, sizes in photos.items():
-        ours = np.asarray(resize_shorter_and_crop(images[photo], sizes["resize"], sizes["crop"]))
+        spec = InputSpec.for_resize_crop(sizes["resize"], sizes["crop"])
+        ours = np.asarray(preprocess_for_eval(images[photo], spec))
         theirs = expected[photo].astype(np.float32)
         assert ours.shape == theirs.shape == (sizes["crop"], sizes["crop"], 3)
         difference = np.abs(ours - theirs)

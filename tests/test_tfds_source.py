@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from resnet_edge.input_spec import InputSpec
 from training import fashion_mnist
 from training.recipe import load_recipe
 
@@ -22,7 +23,8 @@ def test_tfds_source_reads_the_real_images(data_dir):
 
     from training import tfds_source
 
-    (x, y), (xt, yt), names = tfds_source.load("fashion_mnist_idx_subset", data_dir, 28, 1)
+    (x, y), (xt, yt), names = tfds_source.load("fashion_mnist_idx_subset", data_dir,
+                                             InputSpec(28, 28, 1))
     (x0, y0), (xt0, yt0) = fashion_mnist.load()
     assert x.shape == (3000, 28, 28, 1) and xt.shape == (1000, 28, 28, 1)
     # Same pixels and labels as the IDX files, whatever order TFDS stored them in.
@@ -49,4 +51,4 @@ def test_unknown_tfds_name(tmp_path):
     from training import tfds_source
 
     with pytest.raises(ValueError, match=r"^dataset='tfds:no_such_set' is not valid"):
-        tfds_source.load("no_such_set", str(tmp_path), 28, 1)
+        tfds_source.load("no_such_set", str(tmp_path), InputSpec(28, 28, 1))

@@ -7,9 +7,8 @@ op whose seed is a function of the run seed and the image's position in the
 training stream, so a resumed run sees exactly the augmentations it would have.
 """
 
+import numpy as np
 import tensorflow as tf
-
-CROP_FRACTION = 0.875  # ImageNet evaluation: resize to size/0.875, centre crop
 
 
 def to_channels(image, channels):
@@ -26,48 +25,54 @@ def to_channels(image, channels):
     return tf.image.grayscale_to_rgb(image)
 
 
-def resize_shorter_and_crop(image, shorter, crop):
-    """Resize (bilinear, antialiased) so that the shorter side is `shorter` and
-    the longer floor(shorter × long / short), then take the centre `crop` (an
-    int or (height, width)) at offsets round((size − crop) / 2), half to even:
-    torchvision's Resize and CenterCrop rules, so that converted torchvision
-    and timm weights see the inputs they were evaluated on."""
-    height, width = (crop, crop) if isinstance(crop, int) else crop
-    image = tf.cast(image, tf.float32)
-    shape = tf.shape(image)[:2]
-    resized = tf.maximum(shape * shorter // tf.reduce_min(shape), [height, width])
-    image = tf.image.resize(image, resized, method="bilinear", antialias=True)
-    offsets = tf.cast(tf.round(tf.cast(resized - [height, width], tf.float32) / 2), tf.int32)
-    return tf.image.crop_to_bounding_box(image, offsets[0], offsets[1], height, width)
+def _crop_box(image, spec, store):
+    """`spec.crop_box` of the image's size: Python ints when the shape is known
+    while tracing, else computed by the same function at run time."""
+    height, width = image.shape[0], image.shape[1]
+    if height is not None and width is not None:
+        return spec.crop_box(height, width, store)
+    box = tf.numpy_function(lambda h, w: np.array(spec.crop_box(int(h), int(w), store), np.int32),
+                            [tf.shape(image)[0], tf.shape(image)[1]], tf.int32, stateful=False)
+    return [box[i] for i in range(4)] + list(spec.crop_box(1, 1, store)[4:])
 
 
-def preprocess_for_eval(image, size, channels, style="cifar"):
-    """The evaluation preprocessing: channels, then resize ("cifar": straight to
-    `size`; "imagenet": shorter side to max(size)/0.875, then a centre crop),
-    float32 in 0..255. Training evaluation, int8 calibration and the edge
-    predictor use it."""
-    image = to_channels(image, channels)
-    height, width = size
-    if style == "imagenet":
-        return resize_shorter_and_crop(image, round(max(height, width) / CROP_FRACTION),
-                                       (height, width))
-    if image.shape[0] != height or image.shape[1] != width:
-        image = tf.image.resize(image, (height, width), method="bilinear", antialias=True)
-    return image
+def apply_contract(image, spec, store=False):
+    """An image through the input contract (`resnet_edge.input_spec`): channels,
+    resize with the aspect ratio kept, centre crop; float32 in 0..255. With
+    `store`, the enlarged window that in-memory loaders keep."""
+    image = to_channels(image, spec.channels)
+    resized_h, resized_w, top, left, crop_h, crop_w = _crop_box(image, spec, store)
+    if not isinstance(resized_h, int) or (resized_h, resized_w) != tuple(image.shape[:2]):
+        image = tf.image.resize(image, (resized_h, resized_w), method="bilinear", antialias=True)
+    image = image[top:top + crop_h, left:left + crop_w]
+    return tf.ensure_shape(image, (crop_h, crop_w, spec.channels))
 
 
-def augment_for_train(image, seed, size, channels, style="cifar", pad=4, erase=0.0):
-    """Train-time augmentation of one image with a stateless `seed` (shape [2]).
+def store_image(image, spec):
+    """The uint8 image an in-memory loader keeps (see `apply_contract`)."""
+    return tf.cast(tf.round(apply_contract(image, spec, store=True)), tf.uint8)
 
-    "cifar": pad `pad` pixels of zeros, random crop back, random flip.
+
+def preprocess_for_eval(image, spec):
+    """The evaluation preprocessing of an InputSpec `spec`: training evaluation,
+    int8 calibration and the edge predictor (its numpy mirror) use it."""
+    return apply_contract(image, spec)
+
+
+def augment_for_train(image, seed, spec, style="cifar", pad=4, erase=0.0):
+    """Train-time augmentation of one image with a stateless `seed` (shape [2])
+    into the InputSpec `spec`'s input.
+
+    "cifar": the evaluation preprocessing, then pad `pad` pixels of zeros,
+    random crop back, random flip.
     "imagenet": random resized crop (area 8-100%, aspect 3/4-4/3), random flip.
     "none": the evaluation preprocessing only.
     `erase`: probability of random erasing (a rectangle of noise).
     """
     if style == "none":
-        return preprocess_for_eval(image, size, channels)
+        return preprocess_for_eval(image, spec)
     seeds = tf.random.experimental.stateless_split(seed, num=4)
-    height, width = size
+    height, width, channels = spec.height, spec.width, spec.channels
     if style == "imagenet":
         image = to_channels(image, channels)
         begin, extent, _ = tf.image.stateless_sample_distorted_bounding_box(
@@ -77,7 +82,7 @@ def augment_for_train(image, seed, size, channels, style="cifar", pad=4, erase=0
         image = tf.slice(image, begin, extent)
         image = tf.image.resize(image, (height, width), method="bilinear", antialias=True)
     else:
-        image = preprocess_for_eval(image, size, channels)
+        image = preprocess_for_eval(image, spec)
         image = tf.pad(image, [[pad, pad], [pad, pad], [0, 0]])
         image = tf.image.stateless_random_crop(image, (height, width, channels), seed=seeds[0])
     image = tf.image.stateless_random_flip_left_right(image, seed=seeds[1])

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from keras_resnet.preprocessing import FASHION_MNIST_CLASSES
+from resnet_edge.input_spec import InputSpec
 from training import fashion_mnist, image_folder
-from training.augment import CROP_FRACTION
 from training.pipeline import eval_dataset
 
 
@@ -17,19 +17,30 @@ class Splits:
     validation: tuple
     test: tuple
     class_names: tuple
-    size: tuple  # the model's input (height, width)
-    channels: int
+    spec: InputSpec  # the model's input and how an image becomes one
     skipped: tuple = ()  # unreadable files left out
+
+    @property
+    def size(self):
+        return self.spec.size
+
+    @property
+    def channels(self):
+        return self.spec.channels
+
+
+def input_spec(recipe, size, channels):
+    """The input contract of a recipe's model: `size` × `channels`, the crop
+    fraction of its augmentation style."""
+    return InputSpec.for_style(size, channels, recipe.augment)
 
 
 def load_splits(recipe):
     """The recipe's dataset, split and (for quick runs) limited."""
     rng = np.random.default_rng(recipe.split_seed)
     if recipe.dataset == "folder":
-        size = recipe.image_size or 224
-        channels = recipe.channels or 3
-        store = round(size / CROP_FRACTION) if recipe.augment == "imagenet" else size
-        x, y, class_names, skipped = image_folder.load(recipe.data_dir, store, channels)
+        spec = input_spec(recipe, recipe.image_size or 224, recipe.channels or 3)
+        x, y, class_names, skipped = image_folder.load(recipe.data_dir, spec)
         order = rng.permutation(len(x))
         n_test = _count(recipe.test_size, len(x), "test_size")
         test = (x[order[:n_test]], y[order[:n_test]])
@@ -39,17 +50,14 @@ def load_splits(recipe):
 
         name = recipe.dataset[len("tfds:"):]
         height, _, native_channels = tfds_source.image_shape(name, recipe.data_dir)
-        size = recipe.image_size or height or 224
-        channels = recipe.channels or (1 if native_channels == 1 else 3)
-        store = round(size / CROP_FRACTION) if recipe.augment == "imagenet" else size
-        (x, y), test, class_names = tfds_source.load(name, recipe.data_dir, store, channels)
+        spec = input_spec(recipe, recipe.image_size or height or 224,
+                          recipe.channels or (1 if native_channels == 1 else 3))
+        (x, y), test, class_names = tfds_source.load(name, recipe.data_dir, spec)
         skipped = ()
     else:
         (x, y), test = fashion_mnist.load(recipe.data_dir or None)
         class_names, skipped = FASHION_MNIST_CLASSES, ()
-        size = (recipe.image_size or 28,) * 2
-        channels = recipe.channels or 1
-    size = size if isinstance(size, tuple) else (size, size)
+        spec = input_spec(recipe, recipe.image_size or 28, recipe.channels or 1)
     n_val = _count(recipe.validation_size, len(x), "validation_size")
     order = rng.permutation(len(x))
     val, train = order[:n_val], order[n_val:]
@@ -58,7 +66,7 @@ def load_splits(recipe):
     if recipe.test_limit:
         test = (test[0][:recipe.test_limit], test[1][:recipe.test_limit])
     return Splits((x[train], y[train]), (x[val], y[val]), test, tuple(class_names),
-                  size, channels, tuple(skipped))
+                  spec, tuple(skipped))
 
 
 EVAL_BATCH = 256
@@ -68,8 +76,7 @@ def eval_split(splits, which, recipe, batch_size=EVAL_BATCH):
     """The "train", "validation" or "test" split through the evaluation preprocessing."""
     images, labels = getattr(splits, which)
     return eval_dataset(images, labels, len(splits.class_names), batch_size=batch_size,
-                        size=splits.size, channels=splits.channels,
-                        style="imagenet" if recipe.augment == "imagenet" else "cifar")
+                        spec=splits.spec)
 
 
 def _count(size, total, name):

@@ -162,8 +162,7 @@ def _train_stream(recipe, splits, start_step, total_steps):
                                 recipe.cutmix)
     return train_stream(*splits.train, len(splits.class_names), batch_size=recipe.batch_size,
                         seed=recipe.seed, start_step=start_step, total_steps=total_steps,
-                        size=splits.size, channels=splits.channels,
-                        augmentation=augmentation, deterministic=recipe.deterministic)
+                        spec=splits.spec, augmentation=augmentation, deterministic=recipe.deterministic)
 
 
 def _strategy(recipe):

@@ -4,10 +4,11 @@ Every file is decoded once (`resnet_edge.images.decode`, the decoder the edge
 runtime uses too), before any pipeline runs: a decode error inside tf.data
 would abort the iteration, and `ignore_errors()` would drop files without
 naming them. Files that cannot be read are skipped and counted, with one
-warning naming them. Decoded images are converted to the model's channel
-count (`training.augment.to_channels`: grey ↔ RGB, alpha composited onto
-black), resized so the shorter side is `store_size`, centre-cropped to a
-square, and kept in memory as uint8.
+warning naming them. Decoded images go through the input contract's store
+form (`training.augment.store_image`: the model's channels, the aspect ratio
+kept, the window centred on the evaluation crop) and are kept in memory as
+uint8, so that evaluating a stored image gives what the edge runtime computes
+from the file.
 """
 
 import os
@@ -17,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from resnet_edge import images
-from training.augment import resize_shorter_and_crop, to_channels
+from training.augment import store_image
 
 EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
 MAX_BYTES = 8 << 30  # in-memory sources hold at most 8 GiB of decoded images
@@ -45,21 +46,22 @@ def scan(root):
     return paths, np.array(labels, np.int64), tuple(class_names)
 
 
-def load(root, store_size, channels, workers=4):
-    """(images N×S×S×C uint8, labels, class_names, skipped paths)."""
+def load(root, spec, workers=4):
+    """(images N×H'×W'×C uint8 in the InputSpec `spec`'s store form, labels,
+    class_names, skipped paths)."""
     paths, labels, class_names = scan(root)
-    if len(paths) * store_size * store_size * channels > MAX_BYTES:
+    height, width = spec.enlarged
+    if len(paths) * height * width * spec.channels > MAX_BYTES:
         raise ValueError(f"data_dir={root!r} is too large to hold in memory at "
-                         f"{store_size}×{store_size}; allowed: up to {MAX_BYTES >> 30} GiB "
+                         f"{height}×{width}; allowed: up to {MAX_BYTES >> 30} GiB "
                          "of decoded images (use a TFDS dataset for more)")
 
     def one(path):
         try:
-            image = to_channels(images.decode(path), channels)
+            image = images.decode(path)
         except images.UNREADABLE:
             return None
-        image = resize_shorter_and_crop(image, store_size, store_size)
-        return np.round(image.numpy()).astype(np.uint8)
+        return store_image(image, spec).numpy()
 
     with ThreadPoolExecutor(workers) as pool:
         decoded = list(pool.map(one, paths))

@@ -26,11 +26,12 @@ class Augmentation:
 
 
 def train_stream(images, labels, num_classes, *, batch_size, seed, start_step,
-                 total_steps, size, channels, augmentation=Augmentation(),
+                 total_steps, spec, augmentation=Augmentation(),
                  deterministic=True):
     """Batches (images, one-hot labels) for global steps start_step..total_steps-1.
 
-    `images` is an N×H×W×C uint8 array held in memory, `labels` N integers.
+    `images` is an N×H×W×C uint8 array held in memory, `labels` N integers;
+    `spec` the model's InputSpec.
     """
     n = len(images)
     batches_per_epoch = n // batch_size
@@ -51,7 +52,7 @@ def train_stream(images, labels, num_classes, *, batch_size, seed, start_step,
     def load(position, index):
         element_seed = tf.random.experimental.stateless_fold_in(
             tf.stack([seed, tf.constant(0x5EED, tf.int64)]), position)
-        image = augment_for_train(images[index], element_seed, size, channels,
+        image = augment_for_train(images[index], element_seed, spec,
                                   augmentation.style, augmentation.pad, augmentation.erase)
         return image, tf.one_hot(labels[index], num_classes)
 
@@ -74,11 +75,10 @@ def train_stream(images, labels, num_classes, *, batch_size, seed, start_step,
     return _with_options(stream.prefetch(AUTOTUNE), deterministic)
 
 
-def eval_dataset(images, labels, num_classes, *, batch_size, size, channels,
-                 style="cifar"):
+def eval_dataset(images, labels, num_classes, *, batch_size, spec):
     """Batches (images, one-hot labels) through `preprocess_for_eval`, in order."""
     ds = tf.data.Dataset.from_tensor_slices((images, tf.constant(labels, tf.int64)))
-    ds = ds.map(lambda image, label: (preprocess_for_eval(image, size, channels, style),
+    ds = ds.map(lambda image, label: (preprocess_for_eval(image, spec),
                                       tf.one_hot(label, num_classes)),
                 num_parallel_calls=AUTOTUNE)
     return _with_options(ds.batch(batch_size).cache().prefetch(AUTOTUNE), True)

@@ -1,8 +1,8 @@
 """TensorFlow Datasets by name ("tfds:cifar10", "tfds:imagenet2012", ...).
 
-The splits are read into memory (decoded, and for images of varying size
-resized so the shorter side is `store_size`, then centre-cropped), like the
-other sources, so the training stream stays a pure function of seed and step.
+The splits are read into memory in the input contract's store form
+(`training.augment.store_image`), like the other sources, so the training
+stream stays a pure function of seed and step.
 A dataset that is not prepared in `data_dir` is downloaded by TFDS only when
 its servers answer a quick probe; manual-download datasets (imagenet2012)
 must be prepared first, as TFDS documents.
@@ -11,10 +11,9 @@ must be prepared first, as TFDS documents.
 import numpy as np
 import tensorflow as tf
 
-from training.augment import resize_shorter_and_crop, to_channels
+from training.augment import store_image
 from training.image_folder import MAX_BYTES
 from training.fashion_mnist import TFDS_HOST, reachable
-
 
 
 def _builder(name, data_dir):
@@ -33,8 +32,9 @@ def image_shape(name, data_dir):
     return tuple(builder.info.features[builder.info.supervised_keys[0]].shape)
 
 
-def load(name, data_dir, store_size, channels):
-    """((x_train, y_train), (x_test, y_test), class_names) as uint8 arrays."""
+def load(name, data_dir, spec):
+    """((x_train, y_train), (x_test, y_test), class_names) as uint8 arrays in
+    the InputSpec `spec`'s store form."""
     import tensorflow_datasets as tfds
 
     builder = _builder(name, data_dir)
@@ -52,19 +52,15 @@ def load(name, data_dir, store_size, channels):
     arrays = []
     for split in splits:
         count = info.splits[split].num_examples
-        if count * store_size * store_size * channels > MAX_BYTES:
+        height, width = spec.enlarged
+        if count * height * width * spec.channels > MAX_BYTES:
             raise ValueError(f"dataset='tfds:{name}' is too large for the in-memory "
-                             f"pipeline at {store_size}×{store_size} ({count} images in "
+                             f"pipeline at {height}×{width} ({count} images in "
                              f"{split}); allowed: up to {MAX_BYTES >> 30} GiB")
         ds = builder.as_dataset(split=split, as_supervised=True)
-        ds = ds.map(lambda image, label: (_fit(image, store_size, channels), label),
+        ds = ds.map(lambda image, label: (store_image(image, spec), label),
                     num_parallel_calls=tf.data.AUTOTUNE).batch(1024)
         images, labels = zip(*tfds.as_numpy(ds))
         arrays.append((np.concatenate(images), np.concatenate(labels).astype(np.int64)))
     return arrays[0], arrays[1], class_names
 
-
-def _fit(image, store_size, channels):
-    image = to_channels(image, channels)
-    image = resize_shorter_and_crop(image, store_size, store_size)
-    return tf.cast(tf.round(image), tf.uint8)

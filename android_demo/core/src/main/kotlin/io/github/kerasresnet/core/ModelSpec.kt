@@ -33,8 +33,11 @@ class ModelSpec(
     val height: Int,
     val width: Int,
     val channels: Int,
-    /** "cifar": resize straight to the input; "imagenet": shorter side to size/0.875, centre crop. */
-    val style: String,
+    /**
+     * The input contract's crop fraction: the image, aspect ratio kept, is
+     * resized to cover round(H / f) × round(W / f), then centre-cropped (see Preprocess).
+     */
+    val cropFraction: Double,
     /** true when the model outputs logits, false when it outputs softmax probabilities. */
     val outputsLogits: Boolean,
     val input: TensorSpec,
@@ -67,7 +70,8 @@ class ModelSpec(
 
     companion object {
         val CHANNELS = listOf(1, 3)
-        val STYLES = listOf("cifar", "imagenet")
+        /** Exports made before the contract was recorded name a style: its crop fraction. */
+        val STYLE_CROP_FRACTIONS = mapOf("cifar" to 1.0, "imagenet" to 0.875)
 
         /** From the text of a metadata file. */
         fun parse(text: String) = of(JsonObject.parse(text))
@@ -75,17 +79,25 @@ class ModelSpec(
         fun of(json: JsonObject): ModelSpec {
             val input = json.obj("input")
             val channels = input.int("channels")
-            val style = if (input.has("style")) input.string("style") else "cifar"
             require(channels in CHANNELS) {
                 "metadata: input.channels=$channels is not valid; allowed: $CHANNELS"
             }
-            require(style in STYLES) { "metadata: input.style=\"$style\" is not valid; allowed: $STYLES" }
+            val cropFraction = if (input.has("crop_fraction")) {
+                input.double("crop_fraction")
+            } else {
+                val style = if (input.has("style")) input.string("style") else "cifar"
+                STYLE_CROP_FRACTIONS[style]
+                    ?: throw IllegalArgumentException("metadata: input.style=\"$style\" is not valid; allowed: ${STYLE_CROP_FRACTIONS.keys}")
+            }
+            require(cropFraction > 0.0 && cropFraction <= 1.0) {
+                "metadata: input.crop_fraction=$cropFraction is not valid; allowed: 0 < crop_fraction <= 1"
+            }
             return ModelSpec(
                 json.list("labels").map { it.toString() },
                 input.int("height"),
                 input.int("width"),
                 channels,
-                style,
+                cropFraction,
                 json.string("output").startsWith("logits"),
                 TensorSpec.of(json.obj("input_tensor")),
                 TensorSpec.of(json.obj("output_tensor"))

@@ -16,15 +16,15 @@ import kotlin.math.min
  *   `tf.image.resize(antialias=True)`: half-pixel centres, the kernel widened
  *   by 1/scale when shrinking, weights summed in order and normalised per
  *   output pixel, all in float32; rows then columns, accumulated in float64.
- * - "imagenet" style: shorter side to round(max(h, w) / 0.875) first (round
- *   half to even), the longer to floor(shorter × long / short), then the
- *   centre crop at offsets round((size - crop) / 2), half to even
- *   (torchvision's Resize and CenterCrop rules).
+ * - the input contract (`resnet_edge.input_spec`, README "The input
+ *   contract"): the image, aspect ratio kept, is resized to cover
+ *   round(H / f) × round(W / f) (f = the metadata's crop fraction; the side
+ *   that binds becomes exact, the other floor(side × scale)), then the centre
+ *   H × W crop at offsets round((resized - crop) / 2), half to even.
  * - int8 inputs: q = round(x / scale) + zeroPoint, rounding half to even
  *   (numpy's rule), clipped to -128..127.
  */
 object Preprocess {
-    const val CROP_FRACTION = 0.875
     private val GREY = floatArrayOf(0.2989f, 0.5870f, 0.1140f)
 
     fun toChannels(image: PixelImage, channels: Int): PixelImage {
@@ -105,25 +105,27 @@ object Preprocess {
         return PixelImage(width, height, c, out)
     }
 
-    private fun resizeShorterAndCrop(image: PixelImage, shorter: Int, height: Int, width: Int): PixelImage {
-        val short = min(image.height, image.width)
-        val h = max(image.height * shorter / short, height)
-        val w = max(image.width * shorter / short, width)
-        val top = Math.rint((h - height) / 2.0).toInt()
-        val left = Math.rint((w - width) / 2.0).toInt()
-        return resize(image, h, w).crop(top, left, height, width)
+    /** (resized height, resized width, top, left) of the contract's crop for an image of this size. */
+    fun cropBox(imageHeight: Int, imageWidth: Int, spec: ModelSpec): IntArray {
+        val targetH = Math.rint(spec.height / spec.cropFraction).toInt()
+        val targetW = Math.rint(spec.width / spec.cropFraction).toInt()
+        val h: Int
+        val w: Int
+        if (imageHeight.toLong() * targetW >= imageWidth.toLong() * targetH) {  // the width binds
+            h = max(targetH, (imageHeight.toLong() * targetW / imageWidth).toInt())
+            w = targetW
+        } else {
+            h = targetH
+            w = max(targetW, (imageWidth.toLong() * targetH / imageHeight).toInt())
+        }
+        return intArrayOf(h, w, Math.rint((h - spec.height) / 2.0).toInt(), Math.rint((w - spec.width) / 2.0).toInt())
     }
 
     /** float32 height × width × channels in 0..255, as training evaluates. */
     fun forEval(image: PixelImage, spec: ModelSpec): FloatArray {
         val converted = toChannels(image, spec.channels)
-        val resized = if (spec.style == "imagenet") {
-            val shorter = Math.rint(max(spec.height, spec.width) / CROP_FRACTION).toInt()
-            resizeShorterAndCrop(converted, shorter, spec.height, spec.width)
-        } else {
-            resize(converted, spec.height, spec.width)
-        }
-        return resized.data
+        val (h, w, top, left) = cropBox(converted.height, converted.width, spec)
+        return resize(converted, h, w).crop(top, left, spec.height, spec.width).data
     }
 
     /** int8 values of `x` for a tensor with this scale and zero point. */

@@ -41,6 +41,14 @@ class ModelSpecTest {
     }
 
     @Test
+    fun readsTheCropFractionOrAnOlderExportsStyle() {
+        assertEquals(1.0, ModelSpec.parse(metadata).cropFraction, 0.0)
+        assertEquals(0.875, ModelSpec.parse(metadata.replace("\"cifar\"", "\"imagenet\"")).cropFraction, 0.0)
+        val recorded = metadata.replace("\"style\": \"cifar\"", "\"style\": \"imagenet\", \"crop_fraction\": 0.9")
+        assertEquals(0.9, ModelSpec.parse(recorded).cropFraction, 0.0)
+    }
+
+    @Test
     fun namesEveryDifferenceFromTheInterpreter() {
         val spec = ModelSpec.parse(metadata)
         expectFailure("input quantization is int8 [1, 28, 30, 1] (scale 0.5, zero point -128) in the model") {
@@ -61,6 +69,9 @@ class ModelSpecTest {
         }
         expectFailure("input.style=\"vgg\" is not valid") {
             ModelSpec.parse(metadata.replace("\"cifar\"", "\"vgg\""))
+        }
+        expectFailure("input.crop_fraction=1.5 is not valid; allowed: 0 < crop_fraction <= 1") {
+            ModelSpec.parse(metadata.replace("\"style\"", "\"crop_fraction\": 1.5, \"style\""))
         }
         expectFailure("dtype=\"uint8\" is not valid; allowed: [float32, int8]") {
             ModelSpec.parse(metadata.replace("\"dtype\": \"int8\"", "\"dtype\": \"uint8\""))
