@@ -67,7 +67,11 @@ def test_kotlin_core_agrees_with_python_on_the_jvm(vectors, tmp_path):
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stdout[-3000:]
     count = int(re.search(r"OK \((\d+) tests?\)", run.stdout).group(1))
-    assert count >= 9
+    written = 0
+    for path in tests:
+        with open(path) as f:
+            written += f.read().count("@Test")
+    assert count == written >= 13
 
 
 def _committed_assets():
@@ -229,3 +233,154 @@ def test_build_files_parse_and_the_frame_to_label_path_is_complete():
         assert not re.search(r"\bTODO\b|NotImplemented|FIXME", text), path
         if f"{os.sep}core{os.sep}" in path:
             assert "import android" not in text, path
+
+
+# Static checks for the crash paths found by reading the LiteRT 1.4 and CameraX
+# 1.4 sources (the app cannot be built here): each rule names what would crash.
+NATIVE_CREATION = re.compile(r"\bInterpreter\(|\bClassifier\.create\(")
+RUNNER_LAMBDA = re.compile(r"\.(load|run)\(\s*$|\.call\s*$")
+CAUGHT = re.compile(r"\s*catch\s*\(\s*\w+\s*:\s*([\w.]+)\s*\)\s*\{")
+FINALLY = re.compile(r"\s*finally\s*\{")
+
+
+def _enclosing(text, position):
+    """(text before the brace, what follows the block) of every {...} block
+    around position in Kotlin source, innermost first."""
+    stack, found = [], []
+    for i, ch in enumerate(text):
+        if ch == "{":
+            stack.append(i)
+        elif ch == "}" and stack:
+            start = stack.pop()
+            if start < position < i:
+                found.append((start, i))
+    return [(text[:start].rstrip(), text[end + 1:]) for start, end in
+            sorted(found, reverse=True)]
+
+
+def _handlers(after):
+    """The catch types and finally bodies that follow a try block."""
+    caught, finals = [], []
+    while True:
+        match = CAUGHT.match(after) or FINALLY.match(after)
+        if not match:
+            return caught, finals
+        depth, i = 1, match.end()
+        while depth:
+            depth += {"{": 1, "}": -1}.get(after[i], 0)
+            i += 1
+        (caught if match.re is CAUGHT else finals).append(
+            match.group(1) if match.re is CAUGHT else after[match.end():i])
+        after = after[i:]
+
+
+def _tries(text, position):
+    return [_handlers(after) for before, after in _enclosing(text, position)
+            if before.endswith("try")]
+
+
+def crash_patterns(files):
+    """The known crash paths in the app's sources; files maps a path relative
+    to android_demo/ to its text. Returns one line per finding."""
+    found = []
+    catalog = tomllib.loads(files["gradle/libs.versions.toml"])
+    litert = tuple(int(p) for p in catalog["versions"]["litert"].split("."))
+    build = files["app/build.gradle.kts"]
+    min_sdk = int(re.search(r"minSdk = (\d+)", build).group(1))
+    if litert < (1, 4, 1) and min_sdk < 26:
+        found.append(f"LiteRT {catalog['versions']['litert']} needs API 26 (strtod_l) but minSdk is "
+                     f"{min_sdk}: use LiteRT 1.4.1 or later, or minSdk 26")
+    if re.search(r"^\s*jvmToolchain\(", files["core/build.gradle.kts"], re.M) and \
+            "foojay-resolver" not in files["settings.gradle.kts"]:
+        found.append("core: jvmToolchain without a toolchain resolver fails where only another JDK is installed")
+    kotlin = {path: text for path, text in files.items() if path.endswith(".kt")}
+    app = "\n".join(kotlin.values())
+    for path, text in kotlin.items():
+        def line(position, path=path, text=text):
+            return f"{path}:{text.count(chr(10), 0, position) + 1}"
+
+        for match in NATIVE_CREATION.finditer(text):
+            caught = [t for handled, _ in _tries(text, match.start()) for t in handled]
+            in_runner = any(RUNNER_LAMBDA.search(before)
+                            for before, _ in _enclosing(text, match.start()))
+            if "Throwable" not in caught and not in_runner:
+                found.append(f"{line(match.start())}: {match.group(0)} outside a catch (e: Throwable) "
+                             "or the runner (UnsatisfiedLinkError is an Error, not an Exception)")
+        for match in re.finditer(r"\bCompatibilityList\(\)(\s*\.use\b)?", text):
+            if not match.group(1) and not any("close()" in body for _, finals in
+                                              _tries(text, match.start()) for body in finals):
+                found.append(f"{line(match.start())}: CompatibilityList neither in .use nor "
+                             "closed in a finally")
+        for match in re.finditer(r"\.classify\(", text):
+            if path.endswith("Classifier.kt"):
+                continue
+            if not any(RUNNER_LAMBDA.search(before)
+                       for before, _ in _enclosing(text, match.start())):
+                found.append(f"{line(match.start())}: classify off the runner's thread "
+                             "(the GPU delegate must run where it was created)")
+        for match in re.finditer(r"\bbindToLifecycle\(([^)]*)\)|\bfuture\.get\(\)", text):
+            if not any(caught for caught, _ in _tries(text, match.start())):
+                found.append(f"{line(match.start())}: {match.group(0)[:20]} outside a try "
+                             "(throws when no camera can take the use cases)")
+            if "DEFAULT_BACK_CAMERA" in (match.group(1) or ""):
+                found.append(f"{line(match.start())}: binds the back camera with no fallback "
+                             "(the manifest marks the camera optional)")
+    if "bindToLifecycle(" in app and not ("hasCamera(" in app and "DEFAULT_FRONT_CAMERA" in app):
+        found.append("no camera fallback: check hasCamera for the back, then the front camera")
+    if int(re.search(r"targetSdk = (\d+)", build).group(1)) >= 35 and \
+            "setOnApplyWindowInsetsListener" not in app:
+        found.append("targetSdk 35 draws edge to edge: apply the window insets")
+    return found
+
+
+def _android_sources():
+    paths = ["gradle/libs.versions.toml", "app/build.gradle.kts", "core/build.gradle.kts",
+             "settings.gradle.kts"]
+    paths += [os.path.relpath(p, APP) for p in
+              glob.glob(os.path.join(APP, "**", "*.kt"), recursive=True)]
+    files = {}
+    for path in paths:
+        with open(os.path.join(APP, path)) as f:
+            files[path] = f.read()
+    return files
+
+
+def test_the_app_has_none_of_the_known_crash_paths():
+    assert crash_patterns(_android_sources()) == []
+
+
+ACTIVITY = "app/src/main/java/io/github/kerasresnet/demo/MainActivity.kt"
+CLASSIFIER = "app/src/main/java/io/github/kerasresnet/demo/Classifier.kt"
+CRASHES = {  # a known-bad edit of today's sources -> what the check must say
+    "litert 1.4.0": ("gradle/libs.versions.toml", 'litert = "1.4.1"', 'litert = "1.4.0"',
+                     "needs API 26"),
+    "catch Exception": (CLASSIFIER, "catch (e: Throwable)", "catch (e: Exception)",
+                        "Interpreter( outside a catch"),
+    "create on the UI thread": (ACTIVITY, "runner.load({ Classifier.create(this, useGpu) })",
+                                "val made = Classifier.create(this, useGpu)\n"
+                                "        runner.load({ made })", "Classifier.create( outside"),
+    "compatibility leak": (CLASSIFIER, "CompatibilityList().use {", "CompatibilityList().let {",
+                           "neither in .use nor closed"),
+    "classify off thread": (ACTIVITY, "runner.call { it.classify(image) }",
+                            "classifier.classify(image)", "classify off the runner"),
+    "back camera only": (ACTIVITY, "bindToLifecycle(this, camera,",
+                         "bindToLifecycle(this, CameraSelector.DEFAULT_BACK_CAMERA,", "no fallback"),
+    "bind outside try": (ACTIVITY, "        try {\n            provider.unbindAll()",
+                         "        run {\n            provider.unbindAll()", "outside a try"),
+    "no front camera": (ACTIVITY, "CameraSelector.DEFAULT_FRONT_CAMERA).", ").",
+                        "no camera fallback"),
+    "toolchain": ("core/build.gradle.kts", "kotlin {", "kotlin {\n    jvmToolchain(17)",
+                  "toolchain resolver"),
+    "no insets": (ACTIVITY, "ViewCompat.setOnApplyWindowInsetsListener(",
+                  "ViewCompat.setOnApplyWindowInsets(", "window insets"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CRASHES))
+def test_the_crash_check_finds_each_known_bad_pattern(name):
+    path, good, bad, message = CRASHES[name]
+    files = _android_sources()
+    assert good in files[path], f"{name}: the sources changed; update the mutation"
+    files[path] = files[path].replace(good, bad, 1)
+    found = crash_patterns(files)
+    assert any(message in line for line in found), (name, found)

@@ -10,8 +10,13 @@ java {
     targetCompatibility = JavaVersion.VERSION_17
 }
 
+// A JVM target, not jvmToolchain(17): a toolchain needs a resolver plugin to
+// find JDK 17, and fails on a machine that has only a newer JDK (such as the
+// JDK 21 that Android Studio bundles).
 kotlin {
-    jvmToolchain(17)
+    compilerOptions {
+        jvmTarget.set(org.jetbrains.kotlin.gradle.dsl.JvmTarget.JVM_17)
+    }
 }
 
 dependencies {

@@ -23,6 +23,8 @@ import org.tensorflow.lite.gpu.GpuDelegate
  * The exported model in the LiteRT interpreter: XNNPACK on the CPU, or the GPU
  * delegate when asked for and supported. Everything about the model comes
  * from assets/metadata.json, checked against the interpreter's own tensors.
+ * Not thread-safe: MainActivity creates, runs and closes it on the one thread
+ * of a core `ClassifierRunner`, as the GPU delegate requires.
  */
 class Classifier private constructor(
     private val interpreter: Interpreter,
@@ -38,15 +40,8 @@ class Classifier private constructor(
     private val output = ByteBuffer.allocateDirect(interpreter.getOutputTensor(0).numBytes())
         .order(ByteOrder.nativeOrder())
 
-    private var closed = false
-
-    /**
-     * Top-3 labels of an image (any size; grey, RGB or RGBA) and the inference
-     * time; null once closed (a camera frame may arrive while the model is swapped).
-     */
-    @Synchronized
-    fun classify(image: PixelImage): Result? {
-        if (closed) return null
+    /** Top-3 labels of an image (any size; grey, RGB or RGBA) and the inference time. */
+    fun classify(image: PixelImage): Result {
         val x = Preprocess.forEval(image, spec)
         input.rewind()
         if (spec.input.quantized) {
@@ -71,9 +66,7 @@ class Classifier private constructor(
         return Result(Postprocess.topK(probabilities, spec.labels, TOP_K), elapsedMs)
     }
 
-    @Synchronized
     override fun close() {
-        closed = true
         interpreter.close()
         gpu?.close()
     }
@@ -84,28 +77,32 @@ class Classifier private constructor(
         const val TOP_K = 3
         const val THREADS = 2
 
-        /** Throws IllegalStateException when the metadata disagrees with the model. */
+        /**
+         * Throws IllegalStateException when the metadata disagrees with the
+         * model, and whatever the native libraries throw (UnsatisfiedLinkError
+         * is an Error): the caller must catch Throwable. Nothing is leaked
+         * when it throws.
+         */
         fun create(context: Context, useGpu: Boolean): Classifier {
             val spec = ModelSpec.parse(context.assets.open(METADATA).bufferedReader().use { it.readText() })
-            val options = Interpreter.Options().setNumThreads(THREADS).setUseXNNPACK(true)
             var gpu: GpuDelegate? = null
-            if (useGpu) {
-                val compatibility = CompatibilityList()
-                if (compatibility.isDelegateSupportedOnThisDevice) {
-                    gpu = GpuDelegate(compatibility.bestOptionsForThisDevice)
-                    options.addDelegate(gpu)
-                }
-                compatibility.close()
-            }
-            val interpreter = Interpreter(mapModel(context), options)
+            var interpreter: Interpreter? = null
             try {
+                val options = Interpreter.Options().setNumThreads(THREADS).setUseXNNPACK(true)
+                if (useGpu) gpu = gpuDelegate()?.also { options.addDelegate(it) }
+                interpreter = Interpreter(mapModel(context), options)
                 spec.check(tensorSpec(interpreter.getInputTensor(0)), tensorSpec(interpreter.getOutputTensor(0)))
-            } catch (e: IllegalStateException) {
-                interpreter.close()
+                return Classifier(interpreter, gpu, spec)
+            } catch (e: Throwable) {
+                interpreter?.close()
                 gpu?.close()
                 throw e
             }
-            return Classifier(interpreter, gpu, spec)
+        }
+
+        /** The GPU delegate with the device's best options, or null where it is not supported. */
+        private fun gpuDelegate(): GpuDelegate? = CompatibilityList().use { compatibility ->
+            if (compatibility.isDelegateSupportedOnThisDevice) GpuDelegate(compatibility.bestOptionsForThisDevice) else null
         }
 
         private fun mapModel(context: Context): MappedByteBuffer =

@@ -13,6 +13,8 @@ import android.view.View
 import android.widget.Button
 import android.widget.ImageView
 import android.widget.TextView
+import android.widget.Toast
+import androidx.activity.enableEdgeToEdge
 import androidx.activity.result.contract.ActivityResultContracts
 import androidx.appcompat.app.AppCompatActivity
 import androidx.appcompat.widget.SwitchCompat
@@ -24,7 +26,12 @@ import androidx.camera.core.resolutionselector.ResolutionStrategy
 import androidx.camera.lifecycle.ProcessCameraProvider
 import androidx.camera.view.PreviewView
 import androidx.core.content.ContextCompat
+import androidx.core.view.ViewCompat
+import androidx.core.view.WindowInsetsCompat
+import io.github.kerasresnet.core.ClassifierRunner
 import io.github.kerasresnet.core.JsonObject
+import io.github.kerasresnet.core.ModelSpec
+import io.github.kerasresnet.core.Outcome
 import io.github.kerasresnet.core.PixelImage
 import java.util.concurrent.ExecutorService
 import java.util.concurrent.Executors
@@ -33,7 +40,9 @@ import java.util.concurrent.Executors
  * Camera mode: the preview with the top-3 labels of the latest frame and the
  * inference time. Sample mode: the bundled images (assets/samples) one at a
  * time, with what the Python side predicted for each (assets/golden.json).
- * Without the camera permission, a screen that says so and offers both.
+ * Without the camera permission, a screen that says so and offers both;
+ * without a usable camera, the sample mode with a message. The model lives
+ * on the one thread of a [ClassifierRunner]: loaded, run and closed there.
  */
 class MainActivity : AppCompatActivity() {
     private lateinit var preview: PreviewView
@@ -47,8 +56,11 @@ class MainActivity : AppCompatActivity() {
     private lateinit var permissionPanel: View
 
     private val analysisExecutor: ExecutorService = Executors.newSingleThreadExecutor()
+    private val runner = ClassifierRunner<Classifier>("classifier")
     @Volatile
-    private var classifier: Classifier? = null
+    private var spec: ModelSpec? = null // of the loaded model; null until one loads
+    @Volatile
+    private var accelerator = ""
     private var cameraProvider: ProcessCameraProvider? = null
     private var sampleMode = false
     private var sampleIndex = 0
@@ -61,7 +73,9 @@ class MainActivity : AppCompatActivity() {
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
+        enableEdgeToEdge() // the default from targetSdk 35 on Android 15; the same on older versions
         setContentView(R.layout.activity_main)
+        applyWindowInsets()
         preview = findViewById(R.id.preview)
         sampleImage = findViewById(R.id.sample_image)
         results = findViewById(R.id.results)
@@ -79,26 +93,53 @@ class MainActivity : AppCompatActivity() {
         findViewById<Button>(R.id.samples_button).setOnClickListener { showSamples() }
 
         loadClassifier(useGpu = false)
-        startCameraOrAsk()
     }
 
     override fun onDestroy() {
         super.onDestroy()
+        cameraProvider?.unbindAll()
         analysisExecutor.shutdown()
-        classifier?.close()
+        runner.close()
     }
 
-    private fun loadClassifier(useGpu: Boolean) {
-        classifier?.close()
-        classifier = try {
-            Classifier.create(this, useGpu).also {
-                timing.text = getString(R.string.model_loaded, it.accelerator)
-            }
-        } catch (e: Exception) {
-            results.text = getString(R.string.model_error, e.message ?: e.toString())
-            null
+    /** Keeps the panel and the preview clear of the status and navigation bars (edge to edge). */
+    private fun applyWindowInsets() {
+        val panel = findViewById<View>(R.id.panel)
+        val padding = panel.paddingBottom
+        ViewCompat.setOnApplyWindowInsetsListener(findViewById(R.id.root)) { root, insets ->
+            val bars = insets.getInsets(WindowInsetsCompat.Type.systemBars() or WindowInsetsCompat.Type.displayCutout())
+            root.setPadding(bars.left, bars.top, bars.right, 0)
+            panel.setPadding(panel.paddingLeft, panel.paddingTop, panel.paddingRight, padding + bars.bottom)
+            insets
         }
-        if (sampleMode) showSample(sampleIndex)
+    }
+
+    /**
+     * Loads the model on the runner's thread; the first successful load starts
+     * the camera (its analyzer needs the input size). A GPU that fails falls
+     * back to the CPU with the reason shown.
+     */
+    private fun loadClassifier(useGpu: Boolean) {
+        val firstLoad = spec == null
+        runner.load({ Classifier.create(this, useGpu) }) { outcome ->
+            val loaded = (outcome as? Outcome.Ok)?.value
+            val loadedSpec = loaded?.spec
+            val loadedOn = loaded?.accelerator ?: ""
+            runOnUiThread {
+                when (outcome) {
+                    is Outcome.Ok -> {
+                        spec = loadedSpec
+                        accelerator = loadedOn
+                        timing.text = getString(R.string.model_loaded, loadedOn)
+                        if (firstLoad) startCameraOrAsk() else if (sampleMode) showSample(sampleIndex)
+                    }
+                    is Outcome.Failed -> {
+                        results.text = getString(R.string.model_error, outcome.message)
+                        if (useGpu) gpuSwitch.isChecked = false // its listener reloads on the CPU
+                    }
+                }
+            }
+        }
     }
 
     private fun startCameraOrAsk() {
@@ -121,12 +162,29 @@ class MainActivity : AppCompatActivity() {
     private fun showCamera() {
         showMode(samples = false)
         val future = ProcessCameraProvider.getInstance(this)
-        future.addListener({ bindCamera(future.get()) }, ContextCompat.getMainExecutor(this))
+        future.addListener({
+            try {
+                bindCamera(future.get())
+            } catch (e: Exception) { // ExecutionException: the camera service is unavailable
+                showSamplesBecause(getString(R.string.camera_error, e.message ?: e.toString()))
+            }
+        }, ContextCompat.getMainExecutor(this))
     }
+
+    /** The back camera, else the front one (the manifest marks the camera optional), else null. */
+    private fun availableCamera(provider: ProcessCameraProvider): CameraSelector? =
+        listOf(CameraSelector.DEFAULT_BACK_CAMERA, CameraSelector.DEFAULT_FRONT_CAMERA).firstOrNull {
+            try {
+                provider.hasCamera(it)
+            } catch (e: Exception) { // CameraInfoUnavailableException
+                false
+            }
+        }
 
     private fun bindCamera(provider: ProcessCameraProvider) {
         cameraProvider = provider
-        val spec = classifier?.spec ?: return
+        val modelSpec = spec ?: return
+        val camera = availableCamera(provider) ?: return showSamplesBecause(getString(R.string.no_camera))
         val previewUseCase = Preview.Builder().build().also { it.setSurfaceProvider(preview.surfaceProvider) }
         val analysis = ImageAnalysis.Builder()
             .setResolutionSelector(
@@ -137,12 +195,22 @@ class MainActivity : AppCompatActivity() {
             .setBackpressureStrategy(ImageAnalysis.STRATEGY_KEEP_ONLY_LATEST)
             .setOutputImageFormat(ImageAnalysis.OUTPUT_IMAGE_FORMAT_YUV_420_888)
             .build()
-        analysis.setAnalyzer(analysisExecutor, FrameAnalyzer(spec.height, spec.width) { image ->
-            val result = classifier?.classify(image) ?: return@FrameAnalyzer
-            runOnUiThread { show(result) }
+        analysis.setAnalyzer(analysisExecutor, FrameAnalyzer(modelSpec.height, modelSpec.width) { image ->
+            val outcome = runner.call { it.classify(image) } // blocks this analysis thread, not the UI
+            runOnUiThread { show(outcome) }
         })
-        provider.unbindAll()
-        provider.bindToLifecycle(this, CameraSelector.DEFAULT_BACK_CAMERA, previewUseCase, analysis)
+        try {
+            provider.unbindAll()
+            provider.bindToLifecycle(this, camera, previewUseCase, analysis)
+        } catch (e: Exception) { // IllegalArgument/IllegalState: the camera cannot take these use cases
+            showSamplesBecause(getString(R.string.camera_error, e.message ?: e.toString()))
+        }
+    }
+
+    /** The sample mode, with why the camera is not shown (a toast: the results line is the samples'). */
+    private fun showSamplesBecause(reason: String) {
+        showSamples()
+        Toast.makeText(this, reason, Toast.LENGTH_LONG).show()
     }
 
     private fun showPermissionDenied() {
@@ -170,15 +238,20 @@ class MainActivity : AppCompatActivity() {
         val bitmap = assets.open(file).use { BitmapFactory.decodeStream(it) }
         sampleImage.setImageBitmap(bitmap)
         expected.text = getString(R.string.expected_label, label)
-        val result = classifier?.classify(bitmap.toPixelImage()) ?: return
-        show(result)
+        val image = bitmap.toPixelImage()
+        runner.run({ it.classify(image) }) { outcome -> runOnUiThread { show(outcome) } }
     }
 
-    private fun show(result: Classifier.Result) {
-        results.text = result.top.joinToString("\n") {
-            getString(R.string.label_line, it.label, 100f * it.probability)
+    private fun show(outcome: Outcome<Classifier.Result>) {
+        when (outcome) {
+            is Outcome.Ok -> {
+                results.text = outcome.value.top.joinToString("\n") {
+                    getString(R.string.label_line, it.label, 100f * it.probability)
+                }
+                timing.text = getString(R.string.inference_time, outcome.value.inferenceMs, accelerator)
+            }
+            is Outcome.Failed -> results.text = getString(R.string.run_error, outcome.message)
         }
-        timing.text = getString(R.string.inference_time, result.inferenceMs, classifier?.accelerator ?: "")
     }
 
     /** (asset path, top label the Python side predicted) for each bundled sample. */
