@@ -22,12 +22,13 @@ import warnings
 import numpy as np
 from PIL import Image
 
+from keras_resnet.atomic_files import make_readable
 from resnet_edge import camera, metadata, preprocess
 from resnet_edge.images import UNREADABLE, decode
 from resnet_edge.input_spec import InputSpec
 from resnet_edge.predictor import Predictor, softmax, top_indices
 from resnet_edge.tflite import dequantize, quantize
-from training.run_dir import make_readable, write_bytes, write_json
+from training.run_dir import write_bytes, write_json
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ASSETS = os.path.join(ROOT, "android_demo", "app", "src", "main", "assets")

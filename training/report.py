@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 
-from training.run_dir import write_atomically  # noqa: E402
+from keras_resnet.atomic_files import write_atomically  # noqa: E402
 
 
 def evaluate(model, dataset, labels, class_names):

@@ -13,7 +13,8 @@ import csv
 import json
 import os
 import shutil
-import tempfile
+
+from keras_resnet.atomic_files import write_atomically
 
 
 class RunDir:
@@ -74,21 +75,6 @@ def run_of_checkpoint(model_path):
     return run if os.path.isfile(os.path.join(run, "config.json")) else None
 
 
-def write_atomically(path, write, prefix=".tmp-", suffix=""):
-    """Calls write(tmp) for a temporary file beside `path` (named
-    prefix…suffix), then renames it."""
-    directory = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=directory)
-    os.close(fd)
-    try:
-        write(tmp)
-        make_readable(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
 def write_bytes(path, data):
     """Writes `data` to `path` atomically."""
     def write(tmp):
@@ -114,14 +100,6 @@ def write_csv(path, rows):
                 writer.writeheader()
                 writer.writerows(rows)
     write_atomically(path, write)
-
-
-def make_readable(path, mode=0o666):
-    """Gives a temporary file or folder (created 0600 or 0700) the permissions
-    of a normal one (`mode` less the umask; 0o777 for a folder)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, mode & ~umask)
 
 
 def write_json(path, data):
