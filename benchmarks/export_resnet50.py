@@ -10,7 +10,6 @@ two sample photos passed through the evaluation preprocessing.
 
 import argparse
 import os
-import platform
 import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -24,6 +23,7 @@ from export.verify import keras_latency_ms, sizes  # noqa: E402
 from resnet_edge.input_spec import InputSpec  # noqa: E402
 from resnet_edge.tflite import TFLiteModel  # noqa: E402
 from training.augment import preprocess_for_eval  # noqa: E402
+from training.hardware import cpu_description  # noqa: E402
 
 SPEC = InputSpec.for_style(224, 3, "imagenet")
 VARIANTS = ["float32", "float16", "dynamic", "int8"]
@@ -63,8 +63,7 @@ def main():
             medians[(variant, threads)] = median
             latency.append(f"{median:.1f} / {p90:.1f}")
         rows.append((variant, size, gzipped, latency))
-    print(f"ResNet-50 v1.5, 224×224×3, batch 1, {os.cpu_count()} CPUs "
-          f"({platform.machine()}), {args.runs} runs; Keras float (TensorFlow, "
+    print(f"{cpu_description()}; ResNet-50 v1.5, 224×224×3, batch 1, {args.runs} runs; Keras float (TensorFlow, "
           f"all cores): {keras_median:.1f} ms median")
     print("| variant | size | vs float32 | gzip | 1 thread ms (median / p90) | "
           "2 threads ms (median / p90) | latency vs float32 (1 / 2 threads) |")

@@ -8,7 +8,6 @@ and prints the median images/s of each and their ratio.
 
 import argparse
 import os
-import platform
 import statistics
 import time
 
@@ -18,6 +17,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import keras_resnet  # noqa: E402
+from training.hardware import cpu_description  # noqa: E402
 
 
 def main():
@@ -46,7 +46,7 @@ def main():
             np.asarray(step(x))
             seconds[name].append(time.perf_counter() - start)
 
-    print(f"backend {keras.backend.backend()}, {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
+    print(f"{cpu_description()}; backend {keras.backend.backend()}, "
           f"batch {args.batch}, {args.size}×{args.size}, median of {args.rounds} interleaved rounds")
     base = statistics.median(seconds[next(iter(seconds))])
     print("| model | images/s | time vs keras.applications |")

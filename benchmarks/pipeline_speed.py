@@ -24,6 +24,7 @@ import tensorflow as tf  # noqa: E402
 import keras_resnet  # noqa: E402
 from resnet_edge.input_spec import InputSpec  # noqa: E402
 from training import fashion_mnist  # noqa: E402
+from training.hardware import cpu_description  # noqa: E402
 from training.pipeline import train_stream  # noqa: E402
 
 
@@ -62,7 +63,7 @@ def main():
             model.fit(data, epochs=1, verbose=0)
             rates[name].append(args.steps * args.batch / (time.perf_counter() - start))
     print(f"Fashion-MNIST, ResNet-20, batch {args.batch}, {args.steps} steps a round, "
-          f"{os.cpu_count()} CPUs, median of {args.rounds} alternating rounds")
+          f"{cpu_description()}, median of {args.rounds} alternating rounds")
     print("| what | images/s |")
     print("|---|--:|")
     print(f"| the training stream alone | {alone:.0f} |")

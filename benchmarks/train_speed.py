@@ -24,7 +24,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=30)
     args = parser.parse_args()
     times = hardware.measure(batch=args.batch, rounds=args.rounds)
-    print(f"{hardware.device_kind()}; ResNet-20 28×28×1, batch {args.batch}, backend "
+    print(f"{hardware.device_kind()}, {hardware.cpu_description()}; ResNet-20 28×28×1, batch {args.batch}, backend "
           f"{keras.backend.backend()}, median of {args.rounds} interleaved steps")
     print(hardware.speed_table(times, args.batch))
     precision, jit, _ = hardware.choose(times)

@@ -23,10 +23,6 @@ import numpy as np
 MAX_INT8_DROP = 0.01
 QUANTIZATIONS = ("float32", "int8")
 GRID_IMAGES = 32
-# Training speed used for the estimate printed before a run: multiply-adds
-# per second and CPU core of forward+backward passes (3× the forward MACs),
-# measured with ResNet-20 on Fashion-MNIST (572 images/s on 2 cores, AVX-512).
-TRAIN_MACS_PER_CORE_SECOND = 26e9
 EXPORT_SECONDS = 30  # conversions, checks on the test set, latency runs
 
 
@@ -40,16 +36,25 @@ def new_run_dir(parent, stem="demo"):
     return path
 
 
-def estimate(recipe, plan, macs, params, validation_images, test_images):
-    """Expected seconds and bytes on disk of a demo run, before it starts."""
-    cores = os.cpu_count() or 1
-    rate = TRAIN_MACS_PER_CORE_SECOND * cores
-    train = plan["total_steps"] * recipe.batch_size * 3 * macs / rate
-    evaluation = (plan["epochs"] * validation_images + 3 * test_images) * macs / rate
-    # best.keras and the latest checkpoint hold weights and momentum; the
-    # SavedModel and the float32 file one copy each, the int8 file a quarter.
-    disk = params * 4 * (2 * 2 + 2 + 0.25) + 2e6  # plots, logs, TensorBoard
-    return train + evaluation + EXPORT_SECONDS, int(disk)
+def estimate_seconds(plan, done_epochs, batch_size, seconds_per_step, validation_images,
+                     test_images):
+    """Expected seconds of this session's training (the epochs after
+    `done_epochs`), evaluation and export, from the measured time of a
+    training step on this machine: an image's forward pass (the validation
+    split every epoch, the test set three times) at a third of its share of
+    a step."""
+    epochs = plan["epochs"] - done_epochs
+    evaluation = (epochs * validation_images + 3 * test_images) * (
+        seconds_per_step / batch_size / 3)
+    steps = plan["total_steps"] - done_epochs * plan["steps_per_epoch"]
+    return steps * seconds_per_step + evaluation + EXPORT_SECONDS
+
+
+def estimate_disk(params):
+    """Bytes a demo run writes: best.keras and the latest checkpoint hold
+    weights and momentum, the SavedModel and the float32 file one copy each,
+    the int8 file a quarter; plus plots, logs and TensorBoard."""
+    return int(params * 4 * (2 * 2 + 2 + 0.25) + 2e6)
 
 
 def run_demo(recipe, run_path, resume=False, out=print):
@@ -59,12 +64,14 @@ def run_demo(recipe, run_path, resume=False, out=print):
     import keras_resnet
     from export.from_run import export_checkpoint, preprocessed
     from resnet_edge.tflite import TFLiteModel
-    from training import report
+    from training import hardware, report
+    from training.callbacks import StepTimer
     from training.data import load_splits
     from training.fit import plan_steps, train
     from training.run_dir import RunDir, write_text
 
     start = time.time()
+    threads = hardware.apply_threads()  # before TensorFlow's runtime starts
     run = RunDir(run_path)
     out(f"[1/5] data: {_source(recipe)}")
     splits = load_splits(recipe)
@@ -72,20 +79,27 @@ def run_demo(recipe, run_path, resume=False, out=print):
     probe = getattr(keras_resnet, recipe.model)(
         input_shape=(*splits.size, splits.channels), classes=len(splits.class_names))
     macs, params = keras_resnet.count_macs(probe), probe.count_params()
-    seconds, disk = estimate(recipe, plan, macs, params, len(splits.validation[0]),
-                             len(splits.test[0]))
     keras.backend.clear_session()
     out(f"      {len(splits.train[0])} training, {len(splits.validation[0])} validation "
         f"and {len(splits.test[0])} test images of {splits.size[0]}×{splits.size[1]}×"
         f"{splits.channels}, {len(splits.class_names)} classes")
     out(f"      {recipe.model}: {params:,} parameters, {macs / 1e6:.1f} M MACs per image")
-    out(f"      expected: about {seconds / 60:.0f} min on {os.cpu_count()} CPU cores and "
-        f"{disk / 1e6:.0f} MB of disk in {run.path}")
+    out(f"      expected: {estimate_disk(params) / 1e6:.0f} MB of disk in {run.path}; the time "
+        f"from the first training steps on this machine ({hardware.cpu_model()}, "
+        f"{threads['cores']} usable cores)")
     out(f"[2/5] training: {plan['total_steps']} steps of {recipe.batch_size} images "
         f"({plan['epochs']} epochs of {plan['steps_per_epoch']} steps), selecting on "
         "the validation split")
+    expected = {}
+    done_epochs = run.read_state()["epoch"] if resume else 0
+    timer = StepTimer(lambda step: expected.update(_announce(
+        out, step, recipe.batch_size,
+        estimate_seconds(plan, done_epochs, recipe.batch_size, step,
+                         len(splits.validation[0]), len(splits.test[0])))))
+    training_start = time.time()
     try:
-        summary = train(recipe, run.path, resume=resume, verbose="auto", splits=splits)
+        summary = train(recipe, run.path, resume=resume, verbose="auto", splits=splits,
+                        callbacks=[timer])
     except KeyboardInterrupt:
         if os.path.exists(run.file("state.json")):
             out(f"interrupted; continue with: make demo RESUME={run.path} "
@@ -108,6 +122,8 @@ def run_demo(recipe, run_path, resume=False, out=print):
                             title="int8 TFLite model: predicted (true) label; red: wrong")
     out("[5/5] report")
     result = _summary(recipe, run, summary, exported, time.time() - start)
+    result["expected_seconds"] = expected.get("seconds")
+    result["seconds_from_training_start"] = time.time() - training_start
     table = markdown(result)
     run.write_json("demo.json", result)
     write_text(run.file("demo.md"), table)
@@ -119,6 +135,14 @@ def run_demo(recipe, run_path, resume=False, out=print):
               f"{100 * MAX_INT8_DROP:.0f}", file=sys.stderr)
         return 1
     return 0
+
+
+def _announce(out, seconds_per_step, batch_size, seconds):
+    """Prints the time estimate measured over the first steps; returns it."""
+    out(f"\n      expected: about {seconds / 60:.1f} min from the start of training to the "
+        f"report (a training step took {seconds_per_step:.3f} s here, "
+        f"{batch_size / seconds_per_step:.0f} images/s)")
+    return {"seconds": seconds}
 
 
 def _source(recipe):
@@ -193,6 +217,7 @@ def markdown(result):
               f"({result['train_images_per_second']:.0f} images/s); whole demo "
               f"{result['demo_seconds'] / 60:.1f} min; {result['disk_bytes'] / 1e6:.1f} MB "
               "on disk",
+              _estimate_line(result),
               "",
               f"- run directory: {_show(result['run_dir'])}",
               f"- Keras model: {_show(files['model'])}",
@@ -202,6 +227,15 @@ def markdown(result):
               f"- to the Android demo: {result['android']}",
               ""]
     return "\n".join(lines)
+
+
+def _estimate_line(result):
+    expected = result.get("expected_seconds")
+    if expected is None:
+        return "time estimate: none (the first epoch was too short to time)"
+    actual = result["seconds_from_training_start"]
+    return (f"time from the start of training: {actual / 60:.1f} min, against "
+            f"{expected / 60:.1f} min expected ({actual / expected - 1:+.0%})")
 
 
 def _show(path):

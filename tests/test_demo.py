@@ -3,6 +3,7 @@ after its first epoch, resumed with RESUME=, then checked file by file."""
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -97,6 +98,18 @@ def test_printed_summary_and_reports_state_the_same_figures(demo):
     for name in ("model_float32.json", "model_int8.json", "saved_model"):
         assert os.path.exists(os.path.join(run, "export", name))
     assert result["android"] in output
+    # the time estimate, measured over the first training steps of each session
+    for session in demo[:2]:
+        assert re.search(r"expected: about \d+\.\d min from the start of training to the "
+                         r"report \(a training step took 0\.\d{3} s here, \d+ images/s\)",
+                         session)
+    assert 0 < result["expected_seconds"] < 3600
+    assert f"against {result['expected_seconds'] / 60:.1f} min expected" in output
+    # TensorFlow's pools, sized to the cores this process may use
+    with open(os.path.join(run, "config.json")) as f:
+        threads = json.load(f)["device"]["threads"]
+    assert threads["intra_op"] == threads["inter_op"] == threads["cores"]
+    assert threads["cores"] <= len(os.sched_getaffinity(0))
 
 
 def test_the_short_demo_learns_and_int8_stays_within_a_point(demo):

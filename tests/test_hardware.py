@@ -2,6 +2,9 @@
 step times, the cache `resnet calibrate` writes, and what "auto" resolves to."""
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -59,3 +62,55 @@ def test_auto_follows_the_rule_until_this_device_is_calibrated(tmp_path, monkeyp
         "mixed_bfloat16", True)
     assert "measured on" in measured_default["reason"]
     assert hardware.resolve("float32", "auto")["precision"] == "float32"
+
+
+@pytest.mark.parametrize("affinity,quota,cores", [
+    ({0, 1}, None, 2),             # this machine
+    (set(range(64)), 2.0, 2),      # a container that sees 64 host CPUs and may use 2
+    (set(range(64)), 1.5, 2),      # a fractional quota rounds up, as the JVM does
+    ({3}, None, 1),                # pinned to one CPU (taskset)
+    ({0, 1}, 8.0, 2),              # a quota above the affinity does not add CPUs
+])
+def test_thread_pools_never_exceed_the_cores_the_process_may_use(monkeypatch, affinity,
+                                                                 quota, cores):
+    monkeypatch.setattr(hardware.os, "sched_getaffinity", lambda pid: affinity)
+    monkeypatch.setattr(hardware, "_cgroup_quota", lambda: quota)
+    settings = hardware.thread_settings()
+    assert settings["cores"] == cores
+    assert 1 <= settings["inter_op"] <= settings["intra_op"] <= cores
+
+
+@pytest.mark.parametrize("files,quota", [
+    ({"/sys/fs/cgroup/cpu.max": "200000 100000\n"}, 2.0),
+    ({"/sys/fs/cgroup/cpu.max": "max 100000\n"}, None),
+    ({"/sys/fs/cgroup/cpu/cpu.cfs_quota_us": "150000\n",
+      "/sys/fs/cgroup/cpu/cpu.cfs_period_us": "100000\n"}, 1.5),
+    ({"/sys/fs/cgroup/cpu/cpu.cfs_quota_us": "-1\n",
+      "/sys/fs/cgroup/cpu/cpu.cfs_period_us": "100000\n"}, None),
+    ({"/sys/fs/cgroup/cpu.max": "garbage"}, None),
+    ({}, None),
+])
+def test_cgroup_cpu_quota_v1_and_v2(monkeypatch, files, quota):
+    monkeypatch.setattr(hardware, "_read_text", files.get)
+    assert hardware._cgroup_quota() == quota
+
+
+def test_a_process_pinned_to_one_cpu_runs_tensorflow_on_one_thread():
+    """The real pools of a fresh TensorFlow in a process whose affinity is one CPU."""
+    code = ("import json, os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
+            "from training import hardware; import tensorflow as tf; "
+            "applied = hardware.apply_threads(); tf.constant(1.0) + 1; "
+            "print(json.dumps([applied, tf.config.threading.get_intra_op_parallelism_threads(), "
+            "tf.config.threading.get_inter_op_parallelism_threads()]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    applied, intra, inter = json.loads(done.stdout.strip().splitlines()[-1])
+    assert applied["cores"] == 1 and intra == inter == 1
+    assert "sized to this process's 1 usable core;" in applied["reason"]
+
+
+def test_cpu_description_names_the_model_and_the_usable_cores():
+    text = hardware.cpu_description()
+    assert hardware.cpu_model() in text
+    assert f"{len(os.sched_getaffinity(0))} usable cores of {os.cpu_count()}" in text

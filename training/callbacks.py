@@ -80,3 +80,26 @@ class Throughput(keras.callbacks.Callback):
         if self._start is not None:
             self.seconds.append(time.perf_counter() - self._start)
             self._start = None
+
+
+class StepTimer(keras.callbacks.Callback):
+    """Times `count` training steps of the first epoch after `skip` (tracing
+    and the first allocations), then calls `report(seconds_per_step)` once;
+    a first epoch too short for that reports nothing."""
+
+    def __init__(self, report, skip=10, count=20):
+        super().__init__()
+        self.report, self.skip, self.count = report, skip, count
+        self._start, self._done = None, False
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._done:
+            return
+        if batch == self.skip - 1:
+            self._start = time.perf_counter()
+        elif self._start is not None and batch == self.skip + self.count - 1:
+            self.report((time.perf_counter() - self._start) / self.count)
+            self._done = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._done = True

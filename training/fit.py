@@ -33,6 +33,7 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
     data already loaded, `callbacks` are added to model.fit's. A resumed run
     takes its model from its checkpoint.
     """
+    threads = hardware.apply_threads()  # before TensorFlow's runtime starts, if it has not
     process = multi_process.start() if recipe.distribute == "jax" else 0
     run = shared = RunDir(output_dir)
     if process == 0:
@@ -52,6 +53,7 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
     # A resumed run keeps its device settings, even if this device's defaults changed.
     device = (run.read_config()["device"] if resume
               else hardware.resolve(recipe.precision, recipe.jit_compile))
+    device["threads"] = threads  # this session's: a resumed run may be on another machine
     strategy = _strategy(recipe)
     device["replicas"] = (len(keras.distribution.list_devices()) if recipe.distribute == "jax"
                           else strategy.num_replicas_in_sync)

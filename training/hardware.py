@@ -11,10 +11,15 @@ a rule per kind of device (`_rule`, with where its numbers come from); either
 way the choice and its reason go into the run's config.json and summary.json.
 Nothing is measured during a run: a run's settings must not depend on how
 busy the machine was when it started.
+
+TensorFlow's thread pools are sized from the cores this process may use
+(`usable_cores`: the affinity mask, capped by a cgroup CPU quota), not from
+the machine's CPU count, and recorded beside the precision decision.
 """
 
 import datetime
 import json
+import math
 import os
 import platform
 import statistics
@@ -48,13 +53,13 @@ def device_kind():
         capability = ".".join(map(str, details.get("compute_capability", ("?",))))
         name = f"GPU {details.get('device_name', 'unknown')} (compute capability {capability})"
     else:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        name = f"CPU {_cpu_model()} ×{cores}"
+        name = f"CPU {cpu_model()} ×{usable_cores()}"
     return (f"{name}, TensorFlow {tf.__version__}, Keras {keras.__version__}, "
             f"{keras.backend.backend()} backend")
 
 
-def _cpu_model():
+def cpu_model():
+    """The CPU's model name, e.g. "AMD EPYC 9R14"."""
     try:
         with open("/proc/cpuinfo") as f:
             names = [line.split(":", 1)[1].strip() for line in f
@@ -62,6 +67,87 @@ def _cpu_model():
     except OSError:  # not Linux
         names = []
     return names[0] if names else platform.processor() or platform.machine()
+
+
+# CPU flags that decide which kernels oneDNN and XNNPACK can use.
+SPEED_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx_vnni",
+               "amx_bf16", "amx_int8", "amx_tile")
+
+
+# benchmarks/thread_speed.py on a 2-core AMD EPYC (README, "Threads"): one
+# inter-op thread trained at 572 images/s, one per core at 636.
+INTER_OP_REASON = "one intra- and one inter-op thread per core (one inter-op thread was slower)"
+
+
+def usable_cores():
+    """CPUs this process may run on: its affinity mask, capped by a cgroup CPU
+    quota (a container may see every host CPU and be allowed two)."""
+    cores = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+             else os.cpu_count() or 1)
+    quota = _cgroup_quota()
+    return max(1, min(cores, math.ceil(quota))) if quota else cores
+
+
+def _cgroup_quota():
+    """CPUs allowed by the cgroup (v2 cpu.max, else v1 cfs quota), or None."""
+    for path, read in (("/sys/fs/cgroup/cpu.max", lambda t: t.split()),
+                       ("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", lambda t: [
+                           t.strip(), _read_text("/sys/fs/cgroup/cpu/cpu.cfs_period_us")])):
+        text = _read_text(path)
+        if text is None:
+            continue
+        try:
+            quota, period = read(text)
+            return None if quota in ("max", "-1") else int(quota) / int(period)
+        except (TypeError, ValueError):  # unexpected format: no quota known
+            return None
+    return None
+
+
+def _read_text(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def cpu_description():
+    """The CPU every benchmark figure is quoted with, e.g. "AMD EPYC 9R14, 2
+    usable cores of 2, flags avx2 fma avx512f avx512_bf16"."""
+    text = _read_text("/proc/cpuinfo") or ""
+    flags = next((line.split(":", 1)[1].split() for line in text.splitlines()
+                  if line.startswith("flags")), [])
+    shown = " ".join(f for f in SPEED_FLAGS if f in flags) or "unknown"
+    return (f"{cpu_model()}, {usable_cores()} usable cores of {os.cpu_count()}, "
+            f"flags {shown}")
+
+
+def thread_settings(cores=None):
+    """TensorFlow's pool sizes for `cores` usable cores (default: this
+    process's): one intra-op and one inter-op thread per core. TensorFlow's
+    own default counts CPUs without a cgroup quota, so a container that sees
+    more CPUs than it may use would run more threads than cores."""
+    cores = cores or usable_cores()
+    return {"cores": cores, "intra_op": cores, "inter_op": cores}
+
+
+def apply_threads(cores=None):
+    """Sizes TensorFlow's thread pools (before its runtime starts; once it has,
+    they stay as they are) and returns the sizes in effect, with the reason."""
+    wanted = thread_settings(cores)
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(wanted["intra_op"])
+        tf.config.threading.set_inter_op_parallelism_threads(wanted["inter_op"])
+        cores = wanted["cores"]
+        plural = "s" * (cores != 1)
+        reason = f"sized to this process's {cores} usable core{plural}; {INTER_OP_REASON}"
+    except RuntimeError:  # the runtime is already running: its pools are fixed
+        reason = "TensorFlow was already initialised; its pools were left as they were"
+    return {"cores": wanted["cores"],
+            "intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
+            "inter_op": tf.config.threading.get_inter_op_parallelism_threads(),
+            "reason": reason}
 
 
 def measure(settings=SETTINGS, *, batch=128, rounds=20, input_shape=(28, 28, 1)):
