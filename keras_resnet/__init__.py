@@ -24,12 +24,13 @@ from keras_resnet.models import *  # noqa: F401,F403 (the named constructors)
 from keras_resnet.models import __all__ as _named
 from keras_resnet.models import list_models
 from keras_resnet.preprocessing import decode_predictions, preprocess_input
+from keras_resnet.pretrained import list_weights
 from keras_resnet.weights import load_weights
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "ResNet", "WideResNet", "list_models", *_named,
+    "ResNet", "WideResNet", "list_models", "list_weights", *_named,
     "feature_model", "feature_layers", "count_macs", "from_keras_applications",
     "load_weights", "preprocess_input", "decode_predictions", "ZeroPadShortcut", "DropPath",
 ]

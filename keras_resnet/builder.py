@@ -6,6 +6,7 @@ import sys
 import keras
 from keras import layers
 
+from keras_resnet import pretrained
 from keras_resnet.arguments import check_choice, check_number, invalid
 from keras_resnet.blocks import BlockOptions, residual_block, stem
 from keras_resnet.preprocessing import normalization_layer
@@ -21,7 +22,10 @@ def ResNet(depth, **kwargs):
     """Builds a ResNet of a depth in the table (`keras_resnet.list_models()`).
 
     The `keras.applications` arguments keep their meaning: `include_top`,
-    `weights` (None or the path of a `.weights.h5`/`.keras` file),
+    `weights` (None, the path of a `.weights.h5`/`.keras` file, "imagenet"
+    — keras.applications' own weights, for ResNet50/101/152 — or a name of
+    `keras_resnet.list_weights()`, such as "torchvision:resnet50.IMAGENET1K_V2":
+    downloaded once, verified and cached, see `keras_resnet.pretrained`),
     `input_tensor`, `input_shape` (spatial dims may be None without a top),
     `pooling` (None, "avg", "max"), `classes`, `classifier_activation`,
     `name`. Further:
@@ -53,6 +57,11 @@ def ResNet(depth, **kwargs):
     if depth not in SPECS:
         raise invalid("depth", depth, ", ".join(str(d) for d in sorted(SPECS)))
     spec = SPECS[depth]
+    if pretrained.is_name(kwargs.get("weights")):
+        name = kwargs["weights"]
+        if name == "imagenet":
+            name = pretrained.imagenet_name(depth, kwargs.get("variant"))
+        kwargs = pretrained.builder_options(name, depth, {**kwargs, "weights": name})
     variant = kwargs.get("variant") or FAMILY_VARIANTS[spec.family][0]
     suffix = "" if variant == FAMILY_VARIANTS[spec.family][0] else "_" + str(variant)
     default_name = f"resnet{depth}{suffix}".replace(".", "_").replace("-", "_")
@@ -116,12 +125,12 @@ def build(spec: NetSpec, default_name, *, include_top=True, weights=None,
     check_number("bn_epsilon", bn_epsilon, low=0, low_open=True)
     data_format = data_format or keras.config.image_data_format()
     check_choice("data_format", data_format, DATA_FORMATS)
-    if isinstance(weights, str) and weights == "imagenet":
-        raise invalid("weights", weights, "None or a path; keras_resnet downloads no "
-                      "weights: convert a keras.applications model that holds them "
-                      "with keras_resnet.from_keras_applications(model)")
     if weights is not None and not isinstance(weights, str):
-        raise invalid("weights", weights, "None or the path of a .weights.h5/.keras file")
+        raise invalid("weights", weights, "None, 'imagenet', a weights name or the path "
+                      "of a .weights.h5/.keras file")
+    if weights == "imagenet":  # a builder without ImageNet weights (ResNet() maps its own)
+        raise invalid("weights", weights, "None or a path for this network; 'imagenet' "
+                      "only for ResNet50/101/152")
 
     stage_strides = (1, 2, 2, 2) if imagenet else (1, 2, 2)
     if v.keras_layout:  # downsampling at the end of stages 2-4 instead
@@ -144,7 +153,9 @@ def build(spec: NetSpec, default_name, *, include_top=True, weights=None,
     # Keras maps the layer graph recursively: ResNet-1202 needs a deep stack.
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 40 * sum(spec.blocks) + 1000))
     model = keras.Model(inputs, x, name=name or default_name)
-    if weights is not None:
+    if pretrained.is_name(weights):
+        pretrained.load_into(model, weights, include_top)
+    elif weights is not None:
         load_weights(model, weights)
     return model
 

@@ -104,9 +104,15 @@ def _parser():
         description="Two phases: a new head on the frozen backbone, then the top stages "
                     "at a lower learning rate with every BatchNorm frozen. Example: "
                     "resnet finetune runs/x/checkpoints/best.keras --data-dir photos/ "
-                    "(photos/<class name>/<images>).")
-    finetune.add_argument("source", help="a .keras ResNet: a checkpoint of `resnet train`, "
-                          "or a converted keras.applications model")
+                    "(photos/<class name>/<images>), or from pretrained weights: resnet "
+                    "finetune --weights torchvision:resnet50.IMAGENET1K_V2 --data-dir photos/.")
+    finetune.add_argument("source", nargs="?",
+                          help="a .keras ResNet: a checkpoint of `resnet train`, "
+                               "or a converted keras.applications model")
+    finetune.add_argument("--weights", metavar="NAME",
+                          help="start from these pretrained weights instead of a source "
+                               "(`resnet weights list`); their evaluation resize, crop and "
+                               "normalisation become the run's input contract")
     finetune.add_argument("--data-dir", required=True,
                           help="a folder with one subfolder of images per class")
     finetune.add_argument("--head-epochs", type=int, default=3)
@@ -238,6 +244,21 @@ def _parser():
     convert.add_argument("--no-softmax", action="store_true", help="output logits")
     convert.add_argument("--overwrite", action="store_true")
 
+    weights = sub.add_parser(
+        "weights", help="list or pre-fetch named pretrained weights",
+        description="Named weights (keras.applications', torchvision's and timm's ImageNet "
+                    "weights) are downloaded once, verified, converted and cached in "
+                    "$KERAS_HOME/keras_resnet (default ~/.keras/keras_resnet). On a machine "
+                    "without internet, copy that folder from one where `resnet weights fetch "
+                    "NAME` ran.")
+    weights_sub = weights.add_subparsers(dest="action", required=True)
+    weights_sub.add_parser("list", help="every name, its architecture and input contract, "
+                                        "and whether it is cached")
+    fetch = weights_sub.add_parser("fetch", help="download, verify, convert and cache NAME")
+    fetch.add_argument("name", help="e.g. keras:ResNet50, torchvision:resnet50.IMAGENET1K_V2")
+    fetch.add_argument("--no-top", action="store_true",
+                       help="keras.applications only: the smaller file without the classifier")
+
     evaluate = sub.add_parser("evaluate", help="evaluate a run's best checkpoint")
     evaluate.add_argument("run_dir", help="a run directory written by `resnet train`")
     evaluate.add_argument("--split", choices=("test", "validation"), default="test")
@@ -343,15 +364,26 @@ def _finetune(args):
                         ("--stages", args.stages)):
         if value < 1:
             raise UserError(f"{flag}={value} is not valid; allowed: >= 1")
-    if not args.source.endswith(".keras") or not os.path.isfile(args.source):
+    if (args.source is None) == (args.weights is None):
+        raise UserError("give a source .keras file or --weights NAME, not both")
+    if args.source is not None and (not args.source.endswith(".keras")
+                                    or not os.path.isfile(args.source)):
         raise UserError(f"source={args.source!r} is not valid; allowed: an existing .keras file")
-    recipe = load_recipe(args.recipe, {**dict(args.set), "dataset": "folder",
-                                       "data_dir": args.data_dir, "epochs": args.epochs,
-                                       "steps": 0})
-    output = args.output or os.path.join("runs", f"finetune-{time.strftime('%Y%m%d-%H%M%S')}")
-    from training.finetune import finetune
+    overrides = {"dataset": "folder", "data_dir": args.data_dir, "epochs": args.epochs,
+                 "steps": 0}
+    source = args.source
+    if args.weights:
+        from keras_resnet.pretrained import describe
 
-    head, tuned = finetune(recipe, args.source, output, head_epochs=args.head_epochs,
+        info = describe(args.weights)
+        overrides["crop_fraction"] = info["crop"] / info["resize"]
+    recipe = load_recipe(args.recipe, {**dict(args.set), **overrides})
+    output = args.output or os.path.join("runs", f"finetune-{time.strftime('%Y%m%d-%H%M%S')}")
+    from training.finetune import finetune, pretrained_backbone
+
+    if args.weights:
+        source = pretrained_backbone(args.weights)
+    head, tuned = finetune(recipe, source, output, head_epochs=args.head_epochs,
                            stages=args.stages, lr_factor=args.lr_factor, resume=args.resume,
                            overwrite=args.overwrite, verbose=2 if args.quiet else "auto")
     print(f"test accuracy: {head['test']['accuracy']:.4f} after the head, "
@@ -512,7 +544,8 @@ def _convert(args):
     if args.classes is not None and args.classes < 1:
         raise UserError(f"--classes={args.classes} is not valid; allowed: >= 1")
     from keras_resnet.converters.pytorch import from_state_dict, load_state_dict
-    from training.run_dir import write_atomically, write_json
+    from keras_resnet.atomic_files import write_atomically
+    from training.run_dir import write_json
 
     state = load_state_dict(args.source)
     model = from_state_dict(
@@ -535,6 +568,24 @@ def _convert(args):
           f"metadata in {meta_path}")
 
 
+def _weights(args):
+    from keras_resnet import pretrained
+
+    if args.action == "list":
+        print("| name | architecture | ImageNet top-1 | eval resize → crop | cached |")
+        print("|---|---|--:|---|---|")
+        for name in pretrained.list_weights():
+            info = pretrained.describe(name)
+            top1 = info["info"].get("top1")
+            print(f"| {name} | {info['info']['architecture']} | "
+                  f"{'–' if top1 is None else top1} | {info['resize']} → {info['crop']} | "
+                  f"{'yes' if pretrained.cached(name) else 'no'} |")
+        print(f"cache: {pretrained.cache_dir()}")
+        return
+    path = pretrained.converted_file(args.name, include_top=not args.no_top)
+    print(f"{args.name}: converted weights in {path}")
+
+
 def _calibrate(args):
     for flag, value in (("--rounds", args.rounds), ("--batch-size", args.batch_size)):
         if value < 1:
@@ -552,7 +603,7 @@ def _calibrate(args):
 COMMANDS = {"models": _models, "summary": _summary, "train": _train,
             "finetune": _finetune, "export": _export, "predict": _predict,
             "evaluate": _evaluate, "demo": _demo, "experiment": _experiment,
-            "convert": _convert, "calibrate": _calibrate}
+            "convert": _convert, "calibrate": _calibrate, "weights": _weights}
 
 
 def main(argv=None):

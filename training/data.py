@@ -30,9 +30,12 @@ class Splits:
 
 
 def input_spec(recipe, size, channels):
-    """The input contract of a recipe's model: `size` × `channels`, the crop
-    fraction of its augmentation style."""
-    return InputSpec.for_style(size, channels, recipe.augment)
+    """The input contract of a recipe's model: `size` × `channels`, the
+    recipe's crop fraction, else its augmentation style's."""
+    spec = InputSpec.for_style(size, channels, recipe.augment)
+    if recipe.crop_fraction:
+        spec = InputSpec(spec.height, spec.width, spec.channels, recipe.crop_fraction)
+    return spec
 
 
 def load_splits(recipe):

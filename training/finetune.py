@@ -2,7 +2,8 @@
 
 The source is a `.keras` ResNet of this library (a training checkpoint, or a
 `keras.applications` model converted with `keras_resnet.from_keras_applications`
-and saved). Its head is cut off at the last stage's output and replaced by
+and saved), or a model built with named pretrained weights
+(`pretrained_backbone`). Its head is cut off at the last stage's output and replaced by
 global average pooling and a new classifier; the input (and any in-model
 preprocessing) stays, so the data are prepared at the source's input size.
 
@@ -19,6 +20,7 @@ import os
 import keras
 
 import keras_resnet
+from keras_resnet.pretrained import describe
 from training.data import load_splits
 from training.fit import train
 
@@ -46,15 +48,31 @@ def set_trainable(model, stages):
             in_open_stage and not isinstance(layer, keras.layers.BatchNormalization))
 
 
-def finetune(recipe, source_path, output_dir, *, head_epochs=3, stages=1, lr_factor=0.1,
+def pretrained_backbone(name):
+    """A ResNet without its head holding the named weights
+    (`keras_resnet.list_weights()`), taking raw 0..255 RGB pixels at the
+    weights' evaluation crop size."""
+    info = describe(name)
+    if info["preprocessing"] is None:
+        raise ValueError(f"weights={name!r} is not valid for fine-tuning; allowed: weights "
+                         "whose input normalisation can sit inside the model (torchvision:, "
+                         "timm:, keras:ResNet50V2/101V2/152V2); keras.applications' v1 files "
+                         "expect caffe preprocessing (RGB → BGR)")
+    return keras_resnet.ResNet(info["depth"], weights=name, include_top=False,
+                               input_shape=(info["crop"], info["crop"], 3),
+                               preprocessing=info["preprocessing"])
+
+
+def finetune(recipe, source, output_dir, *, head_epochs=3, stages=1, lr_factor=0.1,
              resume=False, overwrite=False, verbose=1):
     """Runs both phases into output_dir/head and output_dir/finetune; returns
-    the summaries of the two phases."""
-    source = keras.saving.load_model(source_path, compile=False)
+    the summaries of the two phases. `source`: a `.keras` path or a model."""
+    if not isinstance(source, keras.Model):
+        source = keras.saving.load_model(source, compile=False)
     height, width, channels = _input_shape(source)
     recipe = dataclasses.replace(recipe, image_size=height, channels=channels)
     if height != width:
-        raise ValueError(f"source={source_path!r} is not valid; allowed: a model with a "
+        raise ValueError(f"source={source.name!r} is not valid; allowed: a model with a "
                          f"square input (this one takes {height}×{width})")
     splits = load_splits(recipe)
     head_dir, tune_dir = (os.path.join(output_dir, p) for p in ("head", "finetune"))

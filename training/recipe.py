@@ -54,6 +54,9 @@ class Recipe:
     zero_init_residual: bool = False
     clipnorm: float = 0.0
     augment: str = "cifar"  # "cifar", "imagenet" or "none"
+    # evaluation crop fraction of the input contract (0: the augment style's;
+    # fine-tuning from named weights sets their catalogue's crop / resize)
+    crop_fraction: float = 0.0
     pad: int = 4
     erase: float = 0.0
     mixup: float = 0.0
@@ -126,6 +129,9 @@ def make_recipe(settings):
     for key in NON_NEGATIVE:
         if getattr(recipe, key) < 0:
             raise ValueError(f"{key}={getattr(recipe, key)!r} is not valid; allowed: >= 0")
+    if not 0 <= recipe.crop_fraction <= 1:
+        raise ValueError(f"crop_fraction={recipe.crop_fraction!r} is not valid; allowed: "
+                         "0 (the augment style's) or a fraction in (0, 1]")
     if (recipe.epochs > 0) == (recipe.steps > 0):
         raise ValueError(f"epochs={recipe.epochs}, steps={recipe.steps} is not valid; "
                          "allowed: exactly one of them > 0")
