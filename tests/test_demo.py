@@ -141,3 +141,24 @@ def test_bad_demo_arguments_are_one_line_errors(argv, message, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("steps,window,timed", [
+    (5, None, 0), (15, 5, 10), (59, 10, 49), (60, 50, 10), (400, 50, 100)])
+def test_the_step_timer_skips_the_fast_first_steps_and_reports_once(steps, window, timed):
+    from training.callbacks import StepTimer
+
+    reports = []
+    timer = StepTimer(reports.append)
+    timer.params = {"steps": steps}
+    for epoch in range(2):  # only the first epoch is timed
+        timer.on_epoch_begin(epoch)
+        for batch in range(steps):
+            if window is not None and window <= batch < window + timed:
+                time.sleep(0.002)  # only the window's steps are slow
+            timer.on_train_batch_end(batch)
+        timer.on_test_begin()
+        timer.on_epoch_end(epoch)
+    assert len(reports) == (1 if timed else 0)
+    if timed:
+        assert 0.002 <= reports[0] < 0.01
