@@ -93,7 +93,6 @@ def describe(name):
     """What a name stands for: {"depth", "options" (builder arguments the
     weights need), "classes", "resize", "crop", "preprocessing" (the in-model
     mode that takes raw 0..255 RGB pixels, or None where none exists),
-    "input" (what the model takes without it: a `preprocess_input` mode),
     "sources" ({include_top: {"url", and "md5" or "sha256_prefix" where
     known}}), "info" (the catalogue entry)}."""
     if name.startswith("keras:") and name[6:] in KERAS_FILES:
@@ -104,7 +103,6 @@ def describe(name):
                                             **KERAS_OPTIONS},
                 "classes": 1000, "resize": KERAS_RESIZE, "crop": KERAS_CROP,
                 "preprocessing": "keras_v2" if v2 else None,
-                "input": "keras_v2" if v2 else "keras_v1",
                 "sources": {top: {"url": f"{KERAS_URL}{stem}_weights_tf_dim_ordering_tf_kernels"
                                          f"{'' if top else '_notop'}.h5",
                                   "md5": top_md5 if top else notop_md5}
@@ -127,7 +125,7 @@ def describe(name):
         source["sha256_prefix"] = prefix
     return {"depth": depth, "options": dict(options), "classes": 1000,
             "resize": entry["resize"], "crop": entry["crop"],
-            "preprocessing": "torchvision", "input": "torchvision",
+            "preprocessing": "torchvision",
             "sources": {True: source, False: source}, "info": entry}
 
 
@@ -169,8 +167,7 @@ def load_into(model, name, include_top):
     """Fills `model` with the named weights (downloaded and converted when not
     cached), or raises ValueError naming the first layer that does not fit."""
     wanted = describe(name)
-    has_head = "predictions" in {layer.name for layer in model.layers}
-    if include_top and has_head and model.get_layer("predictions").units != wanted["classes"]:
+    if include_top and model.get_layer("predictions").units != wanted["classes"]:
         raise invalid("classes", model.get_layer("predictions").units,
                       f"{wanted['classes']} with weights={name!r} and include_top=True "
                       "(or include_top=False for a new head)")
