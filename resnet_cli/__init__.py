@@ -365,7 +365,7 @@ def _finetune(args):
         if value < 1:
             raise UserError(f"{flag}={value} is not valid; allowed: >= 1")
     if (args.source is None) == (args.weights is None):
-        raise UserError("give a source .keras file or --weights NAME, not both")
+        raise UserError("give one of a source .keras file and --weights NAME (not both, not neither)")
     if args.source is not None and (not args.source.endswith(".keras")
                                     or not os.path.isfile(args.source)):
         raise UserError(f"source={args.source!r} is not valid; allowed: an existing .keras file")
