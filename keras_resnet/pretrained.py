@@ -26,6 +26,7 @@ under a temporary name and renamed only once complete and verified.
 instead (a local mirror).
 """
 
+import glob
 import hashlib
 import json
 import os
@@ -34,6 +35,7 @@ import tempfile
 import urllib.parse
 
 import h5py
+import keras
 import numpy as np
 
 from keras_resnet.arguments import invalid
@@ -218,11 +220,17 @@ def converted_file(name, include_top=True):
 
 
 def _existing_conversion(name, source):
-    local = _download_path(source)
-    if not os.path.exists(local) or _mismatch(local, source):
-        return None
-    path = os.path.join(cache_dir(), "converted", f"{_safe(name)}-{_sha256(local)[:16]}.h5")
-    return path if os.path.exists(path) else None
+    """A cached conversion of `source` (recorded in the file; its source was
+    verified when it was made), found without reading the source again."""
+    pattern = os.path.join(cache_dir(), "converted", f"{glob.escape(_safe(name))}-*.h5")
+    for path in sorted(glob.glob(pattern)):
+        try:
+            with h5py.File(path, "r") as f:
+                if f.attrs.get("source_url") == source["url"]:
+                    return path
+        except OSError:  # unreadable: not a usable entry
+            continue
+    return None
 
 
 def fetch(name, source):
@@ -240,8 +248,6 @@ def fetch(name, source):
     staging = tempfile.mkdtemp(prefix=".fetch-", dir=os.path.dirname(path))
     try:
         try:
-            import keras
-
             got = keras.utils.get_file(os.path.basename(path), url, cache_dir=staging,
                                        cache_subdir=".")
         except Exception as e:  # the network, the server, the disk: one clear line
@@ -303,8 +309,6 @@ def _safe(name):
 def _convert(name, wanted, downloaded, include_top):
     """{layer name: [arrays]} of this library's model holding the source's weights."""
     if name.startswith("keras:"):
-        import keras
-
         from keras_resnet.converters.keras_applications import from_keras_applications
 
         application = getattr(keras.applications, name[6:])(

@@ -44,7 +44,7 @@ class Server:
                                  else data)
 
             def log_message(self, *args):
-                pass
+                """Quiet: the tests read `requests`, not the log."""
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_port}"

@@ -1,7 +1,7 @@
 """Dataset sources as in-memory splits: train, a seeded validation split carved
 from the training set (used for model selection), and test (evaluated once)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -33,9 +33,8 @@ def input_spec(recipe, size, channels):
     """The input contract of a recipe's model: `size` × `channels`, the
     recipe's crop fraction, else its augmentation style's."""
     spec = InputSpec.for_style(size, channels, recipe.augment)
-    if recipe.crop_fraction:
-        spec = InputSpec(spec.height, spec.width, spec.channels, recipe.crop_fraction)
-    return spec
+    return (replace(spec, crop_fraction=recipe.crop_fraction)
+            if recipe.crop_fraction else spec)
 
 
 def load_splits(recipe):

@@ -90,18 +90,20 @@ def usable_cores():
 
 def _cgroup_quota():
     """CPUs allowed by the cgroup (v2 cpu.max, else v1 cfs quota), or None."""
-    for path, read in (("/sys/fs/cgroup/cpu.max", lambda t: t.split()),
-                       ("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", lambda t: [
-                           t.strip(), _read_text("/sys/fs/cgroup/cpu/cpu.cfs_period_us")])):
-        text = _read_text(path)
-        if text is None:
-            continue
-        try:
-            quota, period = read(text)
-            return None if quota in ("max", "-1") else int(quota) / int(period)
-        except (TypeError, ValueError):  # unexpected format: no quota known
+    v2 = _read_text("/sys/fs/cgroup/cpu.max")  # "200000 100000" or "max 100000"
+    if v2 is not None:
+        fields = v2.split()
+    else:
+        quota = _read_text("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")  # -1: none
+        period = _read_text("/sys/fs/cgroup/cpu/cpu.cfs_period_us")
+        if quota is None or period is None:
             return None
-    return None
+        fields = [quota.strip(), period.strip()]
+    try:
+        quota, period = fields
+        return None if quota in ("max", "-1") else int(quota) / int(period)
+    except ValueError:  # unexpected format: no quota known
+        return None
 
 
 def _read_text(path):
@@ -123,19 +125,19 @@ def cpu_description():
             f"flags {shown}")
 
 
-def thread_settings(cores=None):
-    """TensorFlow's pool sizes for `cores` usable cores (default: this
-    process's): one intra-op and one inter-op thread per core. TensorFlow's
+def thread_settings():
+    """TensorFlow's pool sizes for this process's usable cores: one intra-op
+    and one inter-op thread per core. TensorFlow's
     own default counts CPUs without a cgroup quota, so a container that sees
     more CPUs than it may use would run more threads than cores."""
-    cores = cores or usable_cores()
+    cores = usable_cores()
     return {"cores": cores, "intra_op": cores, "inter_op": cores}
 
 
-def apply_threads(cores=None):
+def apply_threads():
     """Sizes TensorFlow's thread pools (before its runtime starts; once it has,
     they stay as they are) and returns the sizes in effect, with the reason."""
-    wanted = thread_settings(cores)
+    wanted = thread_settings()
     try:
         tf.config.threading.set_intra_op_parallelism_threads(wanted["intra_op"])
         tf.config.threading.set_inter_op_parallelism_threads(wanted["inter_op"])
