@@ -41,8 +41,8 @@ endef
 # TFDS_OK=1, the demo's case) TFDS when its server answers, else Debian's
 # dataset-fashion-mnist package (needs root or password-less sudo).
 data:
-	@if ! $(PY) -c "import sys; from training.fashion_mnist import find_directory; sys.exit(find_directory('$(DATA_DIR)' or None) is None)"; then \
-	  if [ -n "$(TFDS_OK)" ] && $(PY) -c "import sys; from training.fashion_mnist import reachable, TFDS_HOST; sys.exit(not reachable(*TFDS_HOST))"; then \
+	@if ! $(PY) -c "import sys; from keras_resnet.training.fashion_mnist import find_directory; sys.exit(find_directory('$(DATA_DIR)' or None) is None)"; then \
+	  if [ -n "$(TFDS_OK)" ] && $(PY) -c "import sys; from keras_resnet.training.fashion_mnist import reachable, TFDS_HOST; sys.exit(not reachable(*TFDS_HOST))"; then \
 	    echo "Fashion-MNIST: no local files; the demo downloads it through TFDS"; exit 0; fi; \
 	  $(call apt_install,dataset-fashion-mnist,Fashion-MNIST); \
 	fi
@@ -57,7 +57,7 @@ android-tools:
 # make android-assets TFLITE=<a .tflite that resnet export wrote> [SAMPLES=<image folder>]
 android-assets: $(call STAMP,dev)
 	@test -n "$(TFLITE)" || { echo "usage: make android-assets TFLITE=<exported .tflite> [SAMPLES=<image folder>]" >&2; exit 2; }
-	$(PY) -m export.android $(TFLITE) $(if $(SAMPLES),--samples $(SAMPLES))
+	$(VENV)/bin/resnet android-assets $(TFLITE) $(if $(SAMPLES),--samples $(SAMPLES))
 
 test: venv android-tools
 	@$(MAKE) --no-print-directory data

@@ -18,12 +18,12 @@ import numpy as np  # noqa: E402
 from sklearn.datasets import load_sample_images  # noqa: E402
 
 import keras_resnet  # noqa: E402
-from export.convert import export_model  # noqa: E402
-from export.verify import keras_latency_ms, sizes  # noqa: E402
-from resnet_edge.input_spec import InputSpec  # noqa: E402
-from resnet_edge.tflite import TFLiteModel  # noqa: E402
-from training.augment import preprocess_for_eval  # noqa: E402
-from training.hardware import cpu_description  # noqa: E402
+from keras_resnet.export.convert import export_model  # noqa: E402
+from keras_resnet.export.verify import keras_latency_ms, sizes  # noqa: E402
+from keras_resnet.edge.input_spec import InputSpec  # noqa: E402
+from keras_resnet.edge.tflite import TFLiteModel  # noqa: E402
+from keras_resnet.training.augment import preprocess_for_eval  # noqa: E402
+from keras_resnet.training.hardware import cpu_description  # noqa: E402
 
 SPEC = InputSpec.for_style(224, 3, "imagenet")
 VARIANTS = ["float32", "float16", "dynamic", "int8"]

@@ -17,7 +17,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import keras_resnet  # noqa: E402
-from training.hardware import cpu_description  # noqa: E402
+from keras_resnet.training.hardware import cpu_description  # noqa: E402
 
 
 def main():

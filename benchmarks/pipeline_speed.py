@@ -22,10 +22,10 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import keras_resnet  # noqa: E402
-from resnet_edge.input_spec import InputSpec  # noqa: E402
-from training import fashion_mnist  # noqa: E402
-from training.hardware import cpu_description  # noqa: E402
-from training.pipeline import train_stream  # noqa: E402
+from keras_resnet.edge.input_spec import InputSpec  # noqa: E402
+from keras_resnet.training import fashion_mnist  # noqa: E402
+from keras_resnet.training.hardware import cpu_description  # noqa: E402
+from keras_resnet.training.pipeline import train_stream  # noqa: E402
 
 
 def main():

@@ -7,7 +7,7 @@ and medians are reported. Every worker trains ResNet-20 on Fashion-MNIST
 
 - "plain Keras": `model.fit` on in-memory arrays, TensorFlow's default pools;
 - "ours": `model.fit` on the project's training stream (augmentation on the
-  fly) with the pools sized as named (`training.hardware.thread_settings`).
+  fly) with the pools sized as named (`keras_resnet.training.hardware.thread_settings`).
 
     .venv/bin/python benchmarks/thread_speed.py [--steps 40] [--rounds 3]
 """
@@ -30,9 +30,9 @@ def worker(mode, intra, inter, steps, batch):
     import tensorflow as tf
 
     import keras_resnet
-    from resnet_edge.input_spec import InputSpec
-    from training import fashion_mnist
-    from training.pipeline import train_stream
+    from keras_resnet.edge.input_spec import InputSpec
+    from keras_resnet.training import fashion_mnist
+    from keras_resnet.training.pipeline import train_stream
 
     if intra:
         tf.config.threading.set_intra_op_parallelism_threads(intra)
@@ -69,7 +69,7 @@ def main():
         mode, intra, inter = args.worker
         return worker(mode, int(intra), int(inter), args.steps, args.batch)
 
-    from training import hardware
+    from keras_resnet.training import hardware
 
     cores = hardware.usable_cores()
     settings = {"plain Keras: arrays, default pools": ("arrays", 0, 0),

@@ -15,7 +15,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 
-from training import hardware  # noqa: E402
+from keras_resnet.training import hardware  # noqa: E402
 
 
 def main():

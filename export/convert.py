@@ -11,7 +11,6 @@ place only when every variant succeeded: a failed export leaves nothing.
 """
 
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -22,17 +21,11 @@ import numpy as np
 import tensorflow as tf
 
 import keras_resnet
-from export import tflite_metadata
-from resnet_edge.input_spec import InputSpec
-
-from export.tuned import TUNED, tuned_int8
-
-QUANTIZATIONS = ("float32", "float16", "dynamic", "int8", "int8-io", "int16x8", *TUNED)
-NEEDS_CALIBRATION = ("int8", "int8-io", "int16x8", *TUNED)
-
-
-class ExportError(RuntimeError):
-    """The model cannot be exported as asked (not a user's typing mistake)."""
+from keras_resnet.atomic_files import write_bytes, write_json, write_text
+from keras_resnet.edge.input_spec import InputSpec
+from keras_resnet.export import tflite_metadata
+from keras_resnet.export.tuned import tuned_int8
+from keras_resnet.export.variants import NEEDS_CALIBRATION, QUANTIZATIONS, TUNED, ExportError
 
 
 def export_model(model_path, out_dir, quantizations, *, calibration=None, labels=None,
@@ -87,11 +80,9 @@ def export_model(model_path, out_dir, quantizations, *, calibration=None, labels
                 metadata["fine_tuning"] = {"epochs": tune_epochs, **(
                     {"sparsity": sparsity} if q == "int8-pruned" else
                     {"clusters": clusters} if q == "int8-clustered" else {})}
-            content = tflite_metadata.embed(content, metadata)
             name = f"model_{q}.tflite"
-            with open(os.path.join(work, name), "wb") as f:
-                f.write(content)
-            _write_json(os.path.join(work, f"model_{q}.json"), metadata)
+            write_bytes(os.path.join(work, name), tflite_metadata.embed(content, metadata))
+            write_json(os.path.join(work, f"model_{q}.json"), metadata)
             written[q] = os.path.join(out_dir, name)
         result = written
         if test is not None:
@@ -107,7 +98,7 @@ def export_model(model_path, out_dir, quantizations, *, calibration=None, labels
 
 
 def _verify(model, work, out_dir, written, test, runs):
-    from export.verify import keras_latency_ms, markdown, verify_variant
+    from keras_resnet.export.verify import keras_latency_ms, markdown, verify_variant
 
     images, labels = test
     keras_probs = model.predict(images, batch_size=256, verbose=0)
@@ -122,9 +113,8 @@ def _verify(model, work, out_dir, written, test, runs):
         variant = verify_variant(local, keras_probs, images, labels, runs)
         variant["file"] = final_path
         report["variants"][q] = variant
-    _write_json(os.path.join(work, "report.json"), report)
-    with open(os.path.join(work, "report.md"), "w") as f:
-        f.write(markdown(report))
+    write_json(os.path.join(work, "report.json"), report)
+    write_text(os.path.join(work, "report.md"), markdown(report))
     return report
 
 
@@ -225,7 +215,7 @@ def describe(model, model_path, labels, calibration, calibration_seed, input_spe
         "source_checkpoint_sha256": digest,
         "calibration": None if calibration is None else {
             "images": int(len(calibration)), "seed": calibration_seed,
-            "preprocessing": "training.augment.preprocess_for_eval"},
+            "preprocessing": "keras_resnet.training.augment.preprocess_for_eval"},
     }
 
 
@@ -243,8 +233,3 @@ def io_details(content):
                        "scale": float(scale), "zero_point": int(zero_point)}
     return result
 
-
-def _write_json(path, data):
-    with open(path, "w") as f:
-        json.dump(data, f, indent=2)
-        f.write("\n")

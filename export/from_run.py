@@ -1,15 +1,15 @@
 """Exporting a checkpoint of a training run: the run's own data give the
 calibration images, the labels and the test set, all through the training
-side's evaluation preprocessing (`training.augment.preprocess_for_eval`)."""
+side's evaluation preprocessing (`keras_resnet.training.augment.preprocess_for_eval`)."""
 
 import dataclasses
 
 import numpy as np
 
-from export.convert import export_model
-from training.data import eval_split, load_splits
-from training.recipe import make_recipe
-from training.run_dir import RunDir, run_of_checkpoint
+from keras_resnet.export.convert import export_model
+from keras_resnet.training.data import eval_split, load_splits
+from keras_resnet.training.recipe import make_recipe
+from keras_resnet.training.run_dir import RunDir, run_of_checkpoint
 
 
 def preprocessed(splits, which, recipe, indices=None):
@@ -26,14 +26,13 @@ def export_checkpoint(model_path, out_dir, quantizations, *, calibration_images=
                       calibration_seed=0, test_limit=0, verify=True, batch_size=1,
                       overwrite=False, latency_runs=50, tune_epochs=1, sparsity=0.5,
                       clusters=16):
-    """export_model with the run's data; see export.convert.export_model.
+    """export_model with the run's data; see keras_resnet.export.convert.export_model.
     Verification uses the whole test split (or its first `test_limit` images)."""
     run = run_of_checkpoint(model_path)
     if run is None:
         return export_model(model_path, out_dir, quantizations, batch_size=batch_size,
                             overwrite=overwrite)
-    recipe = make_recipe(RunDir(run).read_config()["recipe"])
-    recipe.test_limit = test_limit
+    recipe = make_recipe({**RunDir(run).read_config()["recipe"], "test_limit": test_limit})
     splits = load_splits(recipe)
     rng = np.random.default_rng(calibration_seed)
     chosen = rng.choice(len(splits.train[0]), min(calibration_images, len(splits.train[0])),

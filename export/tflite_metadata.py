@@ -2,7 +2,7 @@
 buffer that an entry of the flatbuffer's `metadata` table names (the schema
 module of `ai-edge-litert`; tflite-support's metadata writers cannot be
 installed beside TensorFlow 2.21). The interpreter ignores entries it does not
-know; `resnet_edge.metadata.read` reads it back with `flatbuffers` alone."""
+know; `keras_resnet.edge.metadata.read` reads it back with `flatbuffers` alone."""
 
 import json
 
@@ -10,7 +10,7 @@ import flatbuffers
 import numpy as np
 from ai_edge_litert import schema_py_generated as schema
 
-from resnet_edge.metadata import NAME, read  # noqa: F401 (read: the other half)
+from keras_resnet.edge.metadata import NAME, read  # noqa: F401 (read: the other half)
 
 IDENTIFIER = b"TFL3"
 

@@ -1,5 +1,5 @@
 """int8 variants fine-tuned with tfmot, made in a child process (see
-`export.tuned_worker`) so that tfmot's switch of `tf.keras` to `tf_keras`
+`keras_resnet.export.tuned_worker`) so that tfmot's switch of `tf.keras` to `tf_keras`
 (TF_USE_LEGACY_KERAS=1) never reaches this process or those it starts later.
 
     int8-qat        quantization-aware training
@@ -13,23 +13,22 @@ import sys
 
 import numpy as np
 
+from keras_resnet.export.variants import ExportError
+
 LEGACY = "TF_USE_LEGACY_KERAS"
-TUNED = ("int8-qat", "int8-pruned", "int8-clustered")
 
 
 def tuned_int8(variants, model_path, run_dir, calibration, work_dir, *, epochs=1,
                sparsity=0.5, clusters=16):
     """{variant: int8 `.tflite` bytes} after `epochs` of fine-tuning each on
     the training data of the run in `run_dir`."""
-    from export.convert import ExportError
-
     calibration_path = os.path.join(work_dir, "tuned-calibration.npy")
     np.save(calibration_path, calibration)
     env = {k: v for k, v in os.environ.items() if k != LEGACY}
     outputs = [os.path.join(work_dir, f"tuned-{v}.tflite") for v in variants]
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "export.tuned_worker", os.path.abspath(model_path), run_dir,
+            [sys.executable, "-m", "keras_resnet.export.tuned_worker", os.path.abspath(model_path), run_dir,
              calibration_path, work_dir, str(epochs), str(sparsity), str(clusters), *variants],
             env=env, capture_output=True, text=True)
         if result.returncode != 0:

@@ -1,4 +1,4 @@
-"""Fine-tuning with tfmot, run as its own process by `export.tuned`.
+"""Fine-tuning with tfmot, run as its own process by `keras_resnet.export.tuned`.
 
 tfmot 0.8 accepts only `tf_keras` models, and importing it switches `tf.keras`
 to `tf_keras` for the whole process (TF_USE_LEGACY_KERAS=1). So this module
@@ -15,7 +15,7 @@ fine-tunes it with `model.fit` on the run's training stream (at a fraction
 of the recipe's learning rate: LEARNING_RATE_FACTOR), strips the wrappers and
 converts it to an int8 `.tflite` calibrated on the export's calibration images.
 
-    python -m export.tuned_worker MODEL.keras RUN_DIR CALIBRATION.npy WORK_DIR \
+    python -m keras_resnet.export.tuned_worker MODEL.keras RUN_DIR CALIBRATION.npy WORK_DIR \
         EPOCHS SPARSITY CLUSTERS VARIANT...      (writes WORK_DIR/tuned-VARIANT.tflite)
 """
 
@@ -204,11 +204,14 @@ def main(model_path, run_dir, calibration_path, work_dir, epochs, sparsity, clus
     import keras
 
     import keras_resnet  # noqa: F401 (registers the layers the model holds)
-    from training.data import load_splits
-    from training.pipeline import train_stream
-    from training.recipe import make_recipe
-    from training.run_dir import RunDir
+    from keras_resnet.atomic_files import write_bytes
+    from keras_resnet.training.data import load_splits
+    from keras_resnet.training.pipeline import train_stream
+    from keras_resnet.training.recipe import make_recipe
+    from keras_resnet.specs import DEEPEST_GRAPH_RECURSION_LIMIT
+    from keras_resnet.training.run_dir import RunDir
 
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), DEEPEST_GRAPH_RECURSION_LIMIT))
     source = keras.saving.load_model(model_path, compile=False)
     recipe = make_recipe(RunDir(run_dir).read_config()["recipe"])
     splits = load_splits(recipe)
@@ -221,8 +224,7 @@ def main(model_path, run_dir, calibration_path, work_dir, epochs, sparsity, clus
         model = tune(variant, tf_keras_twin(source), stream, steps,
                      recipe.learning_rate * LEARNING_RATE_FACTOR[variant], sparsity, clusters,
                      calibration)
-        with open(f"{work_dir}/tuned-{variant}.tflite", "wb") as f:
-            f.write(to_int8(model, calibration))
+        write_bytes(f"{work_dir}/tuned-{variant}.tflite", to_int8(model, calibration))
 
 
 if __name__ == "__main__":

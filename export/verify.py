@@ -1,13 +1,11 @@
 """Checks of exported `.tflite` variants against the Keras model they came from."""
 
 import gzip
-import statistics
-import time
 
 import numpy as np
 import tensorflow as tf
 
-from resnet_edge.tflite import TFLiteModel
+from keras_resnet.edge.tflite import TFLiteModel, time_ms
 
 
 def keras_latency_ms(model, runs=50):
@@ -15,13 +13,7 @@ def keras_latency_ms(model, runs=50):
     x = tf.zeros((1, *model.input_shape[1:]))
     forward = tf.function(lambda t: model(t, training=False))
     forward(x)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        np.asarray(forward(x))
-        times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    return statistics.median(times), times[int(0.9 * (runs - 1))]
+    return time_ms(lambda: np.asarray(forward(x)), runs)
 
 
 def verify_variant(path, keras_probs, images, labels, runs=50):

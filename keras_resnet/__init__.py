@@ -13,24 +13,81 @@ them), following keras.applications:
   for ImageNet, conv2..conv4 for CIFAR) as in the paper's Table 1;
 - pre-activation nets end with `post_bn`, `post_relu`;
 - head: `avg_pool` or `max_pool`, then `predictions`.
+
+The namespace also holds `keras_resnet.training`, `.export`, `.edge` (no
+TensorFlow), `.experiments` and `.cli`. So that those can be imported without
+Keras, this module loads the model API on first use (`keras_resnet.ResNet50`
+imports Keras then), and registers the library's layers with Keras as soon as
+Keras is loaded: `import keras_resnet` is all a script that loads a saved
+model needs, before or after `import keras`.
 """
 
-from keras_resnet.builder import ResNet, WideResNet
-from keras_resnet.converters.keras_applications import from_keras_applications
-from keras_resnet.features import feature_layers, feature_model
-from keras_resnet.layers import DropPath, ZeroPadShortcut
-from keras_resnet.macs import count_macs
-from keras_resnet.models import *  # noqa: F401,F403 (the named constructors)
+import importlib
+import importlib.abc
+import importlib.util
+import sys
+
+from keras_resnet.models import *  # noqa: F401,F403 (named constructors; Keras loads on a call)
 from keras_resnet.models import __all__ as _named
-from keras_resnet.models import list_models
-from keras_resnet.preprocessing import decode_predictions, preprocess_input
-from keras_resnet.pretrained import list_weights
-from keras_resnet.weights import load_weights
+from keras_resnet.models import ResNet, WideResNet, list_models
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "ResNet", "WideResNet", "list_models", "list_weights", *_named,
-    "feature_model", "feature_layers", "count_macs", "from_keras_applications",
-    "load_weights", "preprocess_input", "decode_predictions", "ZeroPadShortcut", "DropPath",
-]
+# The rest of the public API: name → the module (under keras_resnet) defining it.
+_LAZY = {
+    "feature_model": "features", "feature_layers": "features",
+    "count_macs": "macs",
+    "from_keras_applications": "converters.keras_applications",
+    "load_weights": "weights", "list_weights": "pretrained",
+    "preprocess_input": "preprocessing", "decode_predictions": "preprocessing",
+    "ZeroPadShortcut": "layers", "DropPath": "layers",
+}
+
+__all__ = ["ResNet", "WideResNet", "list_models", *_named, *_LAZY]
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'keras_resnet' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"keras_resnet.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *_LAZY})
+
+
+class _RegisterAfterKeras(importlib.abc.MetaPathFinder):
+    """Finds `keras` so that loading it ends by importing `keras_resnet.layers`
+    (whose classes register with Keras on import). A look-up that loads
+    nothing (TensorFlow probes for Keras) leaves the finder in place."""
+
+    _finding = False
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "keras" or self._finding:
+            return None
+        self._finding = True
+        try:
+            spec = importlib.util.find_spec("keras")
+        finally:
+            self._finding = False
+        if spec is None or spec.loader is None:
+            return spec
+        load = spec.loader.exec_module
+
+        def exec_module(module):
+            if self in sys.meta_path:
+                sys.meta_path.remove(self)
+            load(module)
+            importlib.import_module("keras_resnet.layers")
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+if "keras" in sys.modules:
+    importlib.import_module("keras_resnet.layers")
+elif not any(isinstance(f, _RegisterAfterKeras) for f in sys.meta_path):
+    sys.meta_path.insert(0, _RegisterAfterKeras())

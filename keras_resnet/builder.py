@@ -1,16 +1,18 @@
-"""The one builder behind every named ResNet constructor."""
+"""The one builder behind every ResNet constructor (`keras_resnet.models`):
+arguments checked, then the graph of a depth-table row built layer by layer."""
 
+import contextlib
 import math
 import sys
 
 import keras
 from keras import layers
 
-from keras_resnet import pretrained
 from keras_resnet.arguments import check_choice, check_number, invalid
 from keras_resnet.blocks import BlockOptions, residual_block, stem
 from keras_resnet.preprocessing import normalization_layer
-from keras_resnet.specs import FAMILY_VARIANTS, SPECS, VARIANTS, NetSpec, wide_spec
+from keras_resnet.specs import (FAMILY_VARIANTS, SPECS, VARIANTS, NetSpec,
+                                graph_recursion_limit, wide_spec)
 from keras_resnet.units import Units, is_mixed
 from keras_resnet.weights import load_weights
 
@@ -18,59 +20,25 @@ POOLINGS = (None, "avg", "max")
 DATA_FORMATS = ("channels_last", "channels_first")
 
 
-def ResNet(depth, **kwargs):
-    """Builds a ResNet of a depth in the table (`keras_resnet.list_models()`).
-
-    The `keras.applications` arguments keep their meaning: `include_top`,
-    `weights` (None, the path of a `.weights.h5`/`.keras` file, "imagenet"
-    — keras.applications' own weights, for ResNet50/101/152 — or a name of
-    `keras_resnet.list_weights()`, such as "torchvision:resnet50.IMAGENET1K_V2":
-    downloaded once, verified and cached, see `keras_resnet.pretrained`),
-    `input_tensor`, `input_shape` (spatial dims may be None without a top),
-    `pooling` (None, "avg", "max"), `classes`, `classifier_activation`,
-    `name`. Further:
-
-    variant: "v1" (stride on the first 1×1), "v1.5" (stride on the 3×3, the
-        ImageNet default), "v2" (pre-activation), "d" (ResNet-D: deep stem,
-        average-pool shortcut), "v2-keras" (keras.applications' ResNetV2
-        layout). The CIFAR family takes "v1" (default, same as "v1.5") or "v2".
-    shortcut: "A" (zero-padding, the CIFAR default) or "B" (projection, the
-        ImageNet default) where a shortcut changes shape; "none" builds the
-        plain network of the paper's comparison (every shortcut removed; the
-        default name becomes plainN).
-    batch_norm: False builds the net without BatchNorm (biases on every conv).
-    width_factor: multiplies the stage widths of basic-block CIFAR nets (Wide
-        ResNets) and the inner width of bottlenecks (wide_resnet50_2 is 2).
-    groups, width_per_group: ResNeXt bottlenecks (torchvision's meaning).
-    se_ratio: squeeze-and-excitation with this fraction of channels inside.
-    drop_path_rate: stochastic depth, rising linearly to this rate.
-    zero_init_residual: zero γ of each block's last BN (last conv for v2).
-    bn_momentum, bn_epsilon: BatchNorm settings (Keras' momentum convention).
-    bn_synchronized: BatchNorm statistics over all replicas of a distribution
-        strategy instead of each replica's own batch.
-    preprocessing: None, "torchvision", "keras_v2", "unit" or {"mean", "std"}:
-        a "preprocess" layer so the model takes raw 0..255 pixels.
-    data_format, dtype: passed to every layer; under a mixed policy the
-        classifier runs in float32, so logits are float32.
-    seed: seed of the stochastic-depth layers.
-    """
+def check_depth(depth):
+    """Raises ValueError unless `depth` is a row of the depth table."""
     if depth not in SPECS:
         raise invalid("depth", depth, ", ".join(str(d) for d in sorted(SPECS)))
+
+
+def build_resnet(depth, **kwargs):
+    """The ResNet of a depth in the depth table, with `weights` None or a file
+    (`keras_resnet.ResNet` also takes named weights); see it for the arguments."""
+    check_depth(depth)
     spec = SPECS[depth]
-    if pretrained.is_name(kwargs.get("weights")):
-        name = kwargs["weights"]
-        if name == "imagenet":
-            name = pretrained.imagenet_name(depth, kwargs.get("variant"))
-        kwargs = pretrained.builder_options(name, depth, {**kwargs, "weights": name})
     variant = kwargs.get("variant") or FAMILY_VARIANTS[spec.family][0]
     suffix = "" if variant == FAMILY_VARIANTS[spec.family][0] else "_" + str(variant)
     default_name = f"resnet{depth}{suffix}".replace(".", "_").replace("-", "_")
     return build(spec, default_name, **kwargs)
 
 
-def WideResNet(depth=28, width=10, **kwargs):
-    """Wide ResNet WRN-depth-width (Zagoruyko & Komodakis 2016): pre-activation
-    basic blocks, depth 6n+4, stage widths 16k/32k/64k, 1×1 projections."""
+def build_wide_resnet(depth, width, **kwargs):
+    """Wide ResNet WRN-depth-width; see `keras_resnet.WideResNet`."""
     check_number("depth", depth, low=10, integer=True)
     if (depth - 4) % 6:
         raise invalid("depth", depth, "6n+4 with n >= 1 (10, 16, 22, 28, 40, ...)")
@@ -88,7 +56,7 @@ def build(spec: NetSpec, default_name, *, include_top=True, weights=None,
           bn_momentum=0.9, bn_epsilon=1e-5, bn_synchronized=False, batch_norm=True,
           preprocessing=None,
           data_format=None, dtype=None, seed=None):
-    """Builds the network of `spec`; see `ResNet` for the arguments."""
+    """Builds the network of `spec`; see `keras_resnet.ResNet` for the arguments."""
     imagenet = spec.family == "imagenet"
     variant = variant or FAMILY_VARIANTS[spec.family][0]
     check_choice("variant", variant, FAMILY_VARIANTS[spec.family])
@@ -128,7 +96,7 @@ def build(spec: NetSpec, default_name, *, include_top=True, weights=None,
     if weights is not None and not isinstance(weights, str):
         raise invalid("weights", weights, "None, 'imagenet', a weights name or the path "
                       "of a .weights.h5/.keras file")
-    if weights == "imagenet":  # a builder without ImageNet weights (ResNet() maps its own)
+    if weights == "imagenet":  # keras_resnet.ResNet maps its own names before this
         raise invalid("weights", weights, "None or a path for this network; 'imagenet' "
                       "only for ResNet50/101/152")
 
@@ -150,14 +118,25 @@ def build(spec: NetSpec, default_name, *, include_top=True, weights=None,
         x = u.bn_relu(x, "post")
     x = _head(x, u, include_top, pooling, classes, classifier_activation)
 
-    # Keras maps the layer graph recursively: ResNet-1202 needs a deep stack.
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 40 * sum(spec.blocks) + 1000))
-    model = keras.Model(inputs, x, name=name or default_name)
-    if pretrained.is_name(weights):
-        pretrained.load_into(model, weights, include_top)
-    elif weights is not None:
+    with _recursion_limit(graph_recursion_limit(spec)):
+        model = keras.Model(inputs, x, name=name or default_name)
+    if weights is not None:
         load_weights(model, weights)
     return model
+
+
+@contextlib.contextmanager
+def _recursion_limit(limit):
+    """Python's recursion limit raised to at least `limit` inside the block
+    only: a library must not change it for the whole process (see
+    `specs.graph_recursion_limit`; loading or cloning ResNet-1202 later needs
+    the caller to raise it, as the `resnet` command does)."""
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, limit))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
 
 
 def _inputs(input_tensor, input_shape, include_top, data_format, total_stride, default_size):

@@ -1,72 +1,232 @@
-"""Named constructors, one line each, and `list_models()`."""
+"""The constructors: `ResNet(depth)`, `WideResNet(depth, width)`, the named
+ones and `list_models()`.
 
-from keras_resnet.builder import ResNet, WideResNet
+A named constructor takes keras.applications' arguments by name; every other
+argument of `ResNet` (variant, shortcut, preprocessing, dtype, ...) passes
+through as a keyword. Keras is imported only when a model is built, so the
+names are known without it (the command line checks them at once).
+"""
 
-_REGISTRY = {}
+_NAMES = []
 
 
-def register(constructor):
-    _REGISTRY[constructor.__name__] = constructor
+def named(constructor):
+    """Adds a constructor to `list_models()`."""
+    _NAMES.append(constructor.__name__)
     return constructor
 
 
 def list_models():
     """Names of the named constructors, e.g. "ResNet50", "WRN28_10"."""
-    return list(_REGISTRY)
+    return list(_NAMES)
 
 
-def _with(defaults, kwargs):
-    return {**defaults, **kwargs}
+def ResNet(depth, **kwargs):
+    """Builds a ResNet of a depth in the table (`keras_resnet.list_models()`).
+
+    The `keras.applications` arguments keep their meaning: `include_top`,
+    `weights` (None, the path of a `.weights.h5`/`.keras` file, "imagenet"
+    — keras.applications' own weights, for ResNet50/101/152 — or a name of
+    `keras_resnet.list_weights()`, such as "torchvision:resnet50.IMAGENET1K_V2":
+    downloaded once, verified and cached, see `keras_resnet.pretrained`),
+    `input_tensor`, `input_shape` (spatial dims may be None without a top),
+    `pooling` (None, "avg", "max"), `classes`, `classifier_activation`,
+    `name`. Further:
+
+    variant: "v1" (stride on the first 1×1), "v1.5" (stride on the 3×3, the
+        ImageNet default), "v2" (pre-activation), "d" (ResNet-D: deep stem,
+        average-pool shortcut), "v2-keras" (keras.applications' ResNetV2
+        layout). The CIFAR family takes "v1" (default, same as "v1.5") or "v2".
+    shortcut: "A" (zero-padding, the CIFAR default) or "B" (projection, the
+        ImageNet default) where a shortcut changes shape; "none" builds the
+        plain network of the paper's comparison (every shortcut removed; the
+        default name becomes plainN).
+    batch_norm: False builds the net without BatchNorm (biases on every conv).
+    width_factor: multiplies the stage widths of basic-block CIFAR nets (Wide
+        ResNets) and the inner width of bottlenecks (wide_resnet50_2 is 2).
+    groups, width_per_group: ResNeXt bottlenecks (torchvision's meaning).
+    se_ratio: squeeze-and-excitation with this fraction of channels inside.
+    drop_path_rate: stochastic depth, rising linearly to this rate.
+    zero_init_residual: zero γ of each block's last BN (last conv for v2).
+    bn_momentum, bn_epsilon: BatchNorm settings (Keras' momentum convention).
+    bn_synchronized: BatchNorm statistics over all replicas of a distribution
+        strategy instead of each replica's own batch.
+    preprocessing: None, "torchvision", "keras_v2", "unit" or {"mean", "std"}:
+        a "preprocess" layer so the model takes raw 0..255 pixels.
+    data_format, dtype: passed to every layer; under a mixed policy the
+        classifier runs in float32, so logits are float32.
+    seed: seed of the stochastic-depth layers.
+    """
+    from keras_resnet import builder, pretrained
+
+    name = kwargs.get("weights")
+    if not pretrained.is_name(name):
+        return builder.build_resnet(depth, **kwargs)
+    builder.check_depth(depth)
+    if name == "imagenet":
+        name = pretrained.imagenet_name(depth, kwargs.get("variant"))
+    options = pretrained.builder_options(name, depth, {**kwargs, "weights": None})
+    return pretrained.load_into(builder.build_resnet(depth, **options), name,
+                                options.get("include_top", True))
 
 
-# ImageNet family (He et al. 2015, Table 1).
-@register
-def ResNet18(**kwargs): return ResNet(18, **kwargs)
-@register
-def ResNet34(**kwargs): return ResNet(34, **kwargs)
-@register
-def ResNet50(**kwargs): return ResNet(50, **kwargs)
-@register
-def ResNet101(**kwargs): return ResNet(101, **kwargs)
-@register
-def ResNet152(**kwargs): return ResNet(152, **kwargs)
-@register
-def ResNet200(**kwargs): return ResNet(200, **kwargs)
+def WideResNet(depth=28, width=10, **kwargs):
+    """Wide ResNet WRN-depth-width (Zagoruyko & Komodakis 2016): pre-activation
+    basic blocks, depth 6n+4, stage widths 16k/32k/64k, 1×1 projections; the
+    other arguments as `ResNet`'s (no named weights)."""
+    from keras_resnet import builder, pretrained
+
+    if pretrained.is_name(kwargs.get("weights")) and kwargs["weights"] != "imagenet":
+        raise ValueError(f"weights={kwargs['weights']!r} is not valid; allowed: None or a "
+                         "path for this network (named weights exist for ResNet depths)")
+    return builder.build_wide_resnet(depth, width, **kwargs)
 
 
-# CIFAR family (He et al. 2015, section 4.2), 6n+2 layers.
-@register
-def ResNet20(**kwargs): return ResNet(20, **kwargs)
-@register
-def ResNet32(**kwargs): return ResNet(32, **kwargs)
-@register
-def ResNet44(**kwargs): return ResNet(44, **kwargs)
-@register
-def ResNet56(**kwargs): return ResNet(56, **kwargs)
-@register
-def ResNet110(**kwargs): return ResNet(110, **kwargs)
-@register
-def ResNet1202(**kwargs): return ResNet(1202, **kwargs)
+def _build(constructor, *args, arguments):
+    """constructor(*args, ...) with a named constructor's `arguments` (its locals())."""
+    options = {k: v for k, v in arguments.items() if k != "kwargs"}
+    return constructor(*args, **options, **arguments["kwargs"])
+
+
+# ImageNet family (He et al. 2015, Table 1); v1.5 unless `variant` says otherwise.
+@named
+def ResNet18(include_top=True, weights=None, input_tensor=None, input_shape=None,
+             pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+    """ResNet-18: basic blocks, 2/2/2/2 per stage."""
+    return _build(ResNet, 18, arguments=locals())
+
+
+@named
+def ResNet34(include_top=True, weights=None, input_tensor=None, input_shape=None,
+             pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+    """ResNet-34: basic blocks, 3/4/6/3 per stage."""
+    return _build(ResNet, 34, arguments=locals())
+
+
+@named
+def ResNet50(include_top=True, weights=None, input_tensor=None, input_shape=None,
+             pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+    """ResNet-50: bottleneck blocks, 3/4/6/3 per stage; weights="imagenet" is keras.applications'."""
+    return _build(ResNet, 50, arguments=locals())
+
+
+@named
+def ResNet101(include_top=True, weights=None, input_tensor=None, input_shape=None,
+              pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+    """ResNet-101: bottleneck blocks, 3/4/23/3 per stage; weights="imagenet" is keras.applications'."""
+    return _build(ResNet, 101, arguments=locals())
+
+
+@named
+def ResNet152(include_top=True, weights=None, input_tensor=None, input_shape=None,
+              pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+    """ResNet-152: bottleneck blocks, 3/8/36/3 per stage; weights="imagenet" is keras.applications'."""
+    return _build(ResNet, 152, arguments=locals())
+
+
+@named
+def ResNet200(include_top=True, weights=None, input_tensor=None, input_shape=None,
+              pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+    """ResNet-200: bottleneck blocks, 3/24/36/3 per stage."""
+    return _build(ResNet, 200, arguments=locals())
+
+
+# CIFAR family (He et al. 2015, section 4.2): 6n+2 layers, option-A shortcuts.
+@named
+def ResNet20(include_top=True, weights=None, input_tensor=None, input_shape=None,
+             pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+    """ResNet-20 (CIFAR): 3 basic blocks per stage, 16/32/64 filters."""
+    return _build(ResNet, 20, arguments=locals())
+
+
+@named
+def ResNet32(include_top=True, weights=None, input_tensor=None, input_shape=None,
+             pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+    """ResNet-32 (CIFAR): 5 basic blocks per stage, 16/32/64 filters."""
+    return _build(ResNet, 32, arguments=locals())
+
+
+@named
+def ResNet44(include_top=True, weights=None, input_tensor=None, input_shape=None,
+             pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+    """ResNet-44 (CIFAR): 7 basic blocks per stage, 16/32/64 filters."""
+    return _build(ResNet, 44, arguments=locals())
+
+
+@named
+def ResNet56(include_top=True, weights=None, input_tensor=None, input_shape=None,
+             pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+    """ResNet-56 (CIFAR): 9 basic blocks per stage, 16/32/64 filters."""
+    return _build(ResNet, 56, arguments=locals())
+
+
+@named
+def ResNet110(include_top=True, weights=None, input_tensor=None, input_shape=None,
+              pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+    """ResNet-110 (CIFAR): 18 basic blocks per stage, 16/32/64 filters."""
+    return _build(ResNet, 110, arguments=locals())
+
+
+@named
+def ResNet1202(include_top=True, weights=None, input_tensor=None, input_shape=None,
+               pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+    """ResNet-1202 (CIFAR): 200 basic blocks per stage, 16/32/64 filters."""
+    return _build(ResNet, 1202, arguments=locals())
 
 
 # Wider and grouped bottlenecks (torchvision's names and settings).
-@register
-def WideResNet50_2(**kwargs): return ResNet(50, **_with({"width_factor": 2, "name": "wide_resnet50_2"}, kwargs))
-@register
-def WideResNet101_2(**kwargs): return ResNet(101, **_with({"width_factor": 2, "name": "wide_resnet101_2"}, kwargs))
-@register
-def ResNeXt50_32x4d(**kwargs): return ResNet(50, **_with({"groups": 32, "width_per_group": 4, "name": "resnext50_32x4d"}, kwargs))
-@register
-def ResNeXt101_32x8d(**kwargs): return ResNet(101, **_with({"groups": 32, "width_per_group": 8, "name": "resnext101_32x8d"}, kwargs))
+@named
+def WideResNet50_2(include_top=True, weights=None, input_tensor=None, input_shape=None,
+                   pooling=None, classes=1000, classifier_activation="softmax",
+                   name="wide_resnet50_2", width_factor=2, **kwargs):
+    """Wide ResNet-50-2: ResNet-50 with bottlenecks twice as wide inside."""
+    return _build(ResNet, 50, arguments=locals())
 
 
-# Wide ResNets for CIFAR (Zagoruyko & Komodakis 2016).
-@register
-def WRN16_8(**kwargs): return WideResNet(16, 8, **kwargs)
-@register
-def WRN28_10(**kwargs): return WideResNet(28, 10, **kwargs)
-@register
-def WRN40_4(**kwargs): return WideResNet(40, 4, **kwargs)
+@named
+def WideResNet101_2(include_top=True, weights=None, input_tensor=None, input_shape=None,
+                    pooling=None, classes=1000, classifier_activation="softmax",
+                    name="wide_resnet101_2", width_factor=2, **kwargs):
+    """Wide ResNet-101-2: ResNet-101 with bottlenecks twice as wide inside."""
+    return _build(ResNet, 101, arguments=locals())
 
 
-__all__ = list(_REGISTRY)
+@named
+def ResNeXt50_32x4d(include_top=True, weights=None, input_tensor=None, input_shape=None,
+                    pooling=None, classes=1000, classifier_activation="softmax",
+                    name="resnext50_32x4d", groups=32, width_per_group=4, **kwargs):
+    """ResNeXt-50 (32×4d): ResNet-50 with grouped 3×3 convolutions, as torchvision's."""
+    return _build(ResNet, 50, arguments=locals())
+
+
+@named
+def ResNeXt101_32x8d(include_top=True, weights=None, input_tensor=None, input_shape=None,
+                     pooling=None, classes=1000, classifier_activation="softmax",
+                     name="resnext101_32x8d", groups=32, width_per_group=8, **kwargs):
+    """ResNeXt-101 (32×8d): ResNet-101 with grouped 3×3 convolutions, as torchvision's."""
+    return _build(ResNet, 101, arguments=locals())
+
+
+# Wide ResNets for CIFAR (Zagoruyko & Komodakis 2016): pre-activation, projections.
+@named
+def WRN16_8(include_top=True, weights=None, input_tensor=None, input_shape=None,
+            pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+    """WRN-16-8: 2 blocks per stage, stage widths 128/256/512."""
+    return _build(WideResNet, 16, 8, arguments=locals())
+
+
+@named
+def WRN28_10(include_top=True, weights=None, input_tensor=None, input_shape=None,
+             pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+    """WRN-28-10: 4 blocks per stage, stage widths 160/320/640."""
+    return _build(WideResNet, 28, 10, arguments=locals())
+
+
+@named
+def WRN40_4(include_top=True, weights=None, input_tensor=None, input_shape=None,
+            pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+    """WRN-40-4: 6 blocks per stage, stage widths 64/128/256."""
+    return _build(WideResNet, 40, 4, arguments=locals())
+
+
+__all__ = list_models()

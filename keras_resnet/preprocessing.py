@@ -27,11 +27,6 @@ NORMALIZATIONS = {
 MODES = ("torchvision", "keras_v1", "keras_v2", "unit")
 CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
 
-FASHION_MNIST_CLASSES = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-)
-
 
 def preprocess_input(x, mode="torchvision", data_format="channels_last"):
     """Maps 0..255 RGB pixels to what the weights of `mode` expect (see module doc)."""
@@ -89,7 +84,9 @@ def decode_predictions(preds, top=5, class_names="imagenet"):
 
         return imagenet_utils.decode_predictions(preds, top=top)
     if isinstance(class_names, str) and class_names == "fashion_mnist":
-        class_names = FASHION_MNIST_CLASSES
+        from keras_resnet.training.fashion_mnist import CLASSES  # no TensorFlow there
+
+        class_names = CLASSES
     if isinstance(class_names, str) or len(class_names) != preds.shape[1]:
         raise invalid("class_names", class_names,
                       f"'imagenet', 'fashion_mnist' or {preds.shape[1]} names")

@@ -35,11 +35,11 @@ import tempfile
 import urllib.parse
 
 import h5py
-import keras
 import numpy as np
 
 from keras_resnet.arguments import invalid
 from keras_resnet.atomic_files import write_atomically
+from keras_resnet.specs import TORCH_ARCHITECTURES
 
 CATALOGUE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "converters",
                          "pytorch_weights.json")
@@ -81,14 +81,15 @@ def cache_dir():
     return os.path.join(home, "keras_resnet")
 
 
-def _catalogue():
+def catalogue():
+    """{name: entry} of converters/pytorch_weights.json (torchvision's and timm's)."""
     with open(CATALOGUE) as f:
         return json.load(f)
 
 
 def list_weights():
     """Every weight-set name, keras.applications' first."""
-    return [f"keras:{n}" for n in KERAS_FILES] + sorted(_catalogue())
+    return [f"keras:{n}" for n in KERAS_FILES] + sorted(catalogue())
 
 
 def describe(name):
@@ -110,14 +111,12 @@ def describe(name):
                                   "md5": top_md5 if top else notop_md5}
                             for top in (True, False)},
                 "info": {"architecture": f"keras.applications {name[6:]}"}}
-    entry = _catalogue().get(name)
+    entry = catalogue().get(name)
     if entry is None:
         raise invalid("weights", name, "None, a path, 'imagenet' or a name of "
                       "keras_resnet.list_weights() (resnet weights list), e.g. "
                       "'keras:ResNet50', 'torchvision:resnet50.IMAGENET1K_V2'")
-    from keras_resnet.converters.pytorch import ARCHITECTURES
-
-    depth, options = ARCHITECTURES[entry["architecture"]]
+    depth, options = TORCH_ARCHITECTURES[entry["architecture"]]
     url = entry["url"]
     if name.startswith("timm:"):
         url = url.rstrip("/") + "/resolve/main/model.safetensors"
@@ -247,6 +246,8 @@ def fetch(name, source):
     url = _mirrored(source["url"])
     staging = tempfile.mkdtemp(prefix=".fetch-", dir=os.path.dirname(path))
     try:
+        import keras  # here, so that `describe` and `list_weights` need no Keras
+
         try:
             got = keras.utils.get_file(os.path.basename(path), url, cache_dir=staging,
                                        cache_subdir=".")
@@ -309,6 +310,8 @@ def _safe(name):
 def _convert(name, wanted, downloaded, include_top):
     """{layer name: [arrays]} of this library's model holding the source's weights."""
     if name.startswith("keras:"):
+        import keras
+
         from keras_resnet.converters.keras_applications import from_keras_applications
 
         application = getattr(keras.applications, name[6:])(

@@ -39,12 +39,24 @@ CIFAR_SPECS = {
 SPECS = {**IMAGENET_SPECS, **CIFAR_SPECS}
 
 
+def graph_recursion_limit(spec):
+    """The Python recursion limit at which Keras can map the layer graph of
+    `spec`'s network: it walks the graph recursively, and ResNet-1202 (3,600
+    layers in a chain) needs far more than the default 1000."""
+    return 40 * sum(spec.blocks) + 1000
+
+
+# For applications (the `resnet` command, the export's child process) that
+# may load or clone any depth: the library raises the limit only while it builds.
+DEEPEST_GRAPH_RECURSION_LIMIT = max(graph_recursion_limit(s) for s in SPECS.values())
+
+
 def wide_spec(depth):
     """Spec of a Wide ResNet WRN-depth-k (depth = 6n+4); the caller checks depth."""
     return NetSpec("cifar", "basic", ((depth - 4) // 6,) * 3)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Variant:
     preact: bool  # pre-activation blocks (BN → ReLU → conv)
     stride_on_first: bool  # bottleneck stride on the first 1×1 (v1) or on the 3×3
@@ -54,15 +66,32 @@ class Variant:
 
 
 VARIANTS = {
-    "v1": Variant(False, True, False, False, False),
-    "v1.5": Variant(False, False, False, False, False),
-    "v2": Variant(True, False, False, False, False),
-    "d": Variant(False, False, True, True, False),
-    "v2-keras": Variant(True, False, False, False, True),
+    "v1": Variant(preact=False, stride_on_first=True, deep_stem=False, avg_down=False,
+                  keras_layout=False),
+    "v1.5": Variant(preact=False, stride_on_first=False, deep_stem=False, avg_down=False,
+                    keras_layout=False),
+    "v2": Variant(preact=True, stride_on_first=False, deep_stem=False, avg_down=False,
+                  keras_layout=False),
+    "d": Variant(preact=False, stride_on_first=False, deep_stem=True, avg_down=True,
+                 keras_layout=False),
+    "v2-keras": Variant(preact=True, stride_on_first=False, deep_stem=False, avg_down=False,
+                        keras_layout=True),
 }
 
 # The variants each family accepts; the first is the default.
 FAMILY_VARIANTS = {
     "imagenet": ("v1.5", "v1", "v2", "d", "v2-keras"),
     "cifar": ("v1", "v1.5", "v2"),
+}
+
+# torchvision/timm architecture name: (depth, builder arguments). Published
+# weight sets, with their source, reported accuracy, recipe and licence:
+# converters/pytorch_weights.json.
+TORCH_ARCHITECTURES = {
+    **{f"resnet{d}": (d, {"variant": "v1.5"}) for d in (18, 34, 50, 101, 152)},
+    **{f"resnet{d}d": (d, {"variant": "d"}) for d in (18, 34, 50, 101, 152, 200)},
+    "wide_resnet50_2": (50, {"variant": "v1.5", "width_factor": 2}),
+    "wide_resnet101_2": (101, {"variant": "v1.5", "width_factor": 2}),
+    "resnext50_32x4d": (50, {"variant": "v1.5", "groups": 32, "width_per_group": 4}),
+    "resnext101_32x8d": (101, {"variant": "v1.5", "groups": 32, "width_per_group": 8}),
 }

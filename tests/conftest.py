@@ -7,8 +7,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
-
-EXPORT_VARIANTS = ["float32", "float16", "dynamic", "int8", "int8-io"]
+from helpers import EXPORT_VARIANTS  # noqa: E402
 
 
 def _shared_temp(tmp_path_factory):
@@ -51,32 +50,11 @@ def rng():
     return np.random.default_rng(0)
 
 
-def randomize(model, rng, bias_scale=0.1):
-    """Random non-default weights everywhere, BatchNorm statistics included, so
-    that a conversion that drops or misplaces any of them shows in outputs."""
-    import keras
-
-    for layer in model.layers:
-        if not layer.weights:
-            continue
-        if isinstance(layer, keras.layers.BatchNormalization):
-            gamma, beta, mean, var = (w.shape for w in layer.weights)
-            values = [rng.uniform(0.5, 1.5, gamma), rng.normal(0, 0.1, beta),
-                      rng.normal(0, 0.1, mean), rng.uniform(0.5, 1.5, var)]
-        else:
-            values = [w.numpy() if hasattr(w, "numpy") else np.asarray(w)
-                      for w in layer.weights]
-            if isinstance(layer, keras.layers.Conv2D) and layer.use_bias:
-                values[1] = rng.normal(0, bias_scale, values[1].shape)
-        layer.set_weights([np.asarray(v, "float32") for v in values])
-    return model
-
-
 @pytest.fixture(scope="session")
 def short_run(tmp_path_factory):
     """ResNet-20 trained for 3 epochs on 4,096 real Fashion-MNIST images."""
-    from training.fit import train
-    from training.recipe import load_recipe
+    from keras_resnet.training.fit import train
+    from keras_resnet.training.recipe import load_recipe
 
     recipe = load_recipe("fashion_mnist", {
         "train_limit": 4096, "validation_size": 1000, "test_limit": 2000,
@@ -93,7 +71,7 @@ def folder(tmp_path_factory):
     """70 real Fashion-MNIST images per class as PNG, JPEG, BMP and GIF files,
     plus the unusual files of the issue."""
     root = tmp_path_factory.mktemp("images")
-    from training import fashion_mnist
+    from keras_resnet.training import fashion_mnist
 
     (x, y), _ = fashion_mnist.load()
     formats = ("png", "jpg", "bmp", "gif")
@@ -117,11 +95,12 @@ def folder(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def exported(short_run, tmp_path_factory):
-    """The short run's best checkpoint exported in five variants, verified."""
-    from export.from_run import export_checkpoint
+    """The short run's best checkpoint exported in five variants, verified on
+    the run's 2,000 test images."""
+    from keras_resnet.export.from_run import export_checkpoint
 
     model = os.path.join(short_run["run_dir"], "checkpoints", "best.keras")
     report = _once_across_workers(tmp_path_factory, "exported", lambda out: export_checkpoint(
-        model, str(out), EXPORT_VARIANTS, latency_runs=10))
+        model, str(out), EXPORT_VARIANTS, test_limit=2000, latency_runs=10))
     return _shared_temp(tmp_path_factory) / "exported", report
 

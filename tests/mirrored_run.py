@@ -12,8 +12,8 @@ cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(
     cpu, [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()])
 
-from training.fit import train  # noqa: E402
-from training.recipe import load_recipe  # noqa: E402
+from keras_resnet.training.fit import train  # noqa: E402
+from keras_resnet.training.recipe import load_recipe  # noqa: E402
 
 out = sys.argv[1]
 losses = {}

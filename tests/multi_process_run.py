@@ -11,8 +11,8 @@ import sys
 
 import keras
 
-from training.fit import train
-from training.recipe import load_recipe
+from keras_resnet.training.fit import train
+from keras_resnet.training.recipe import load_recipe
 
 
 class StopAfterFirstEpoch(keras.callbacks.Callback):

@@ -75,10 +75,10 @@ def write_key_sets():
     import gzip
 
     import torchvision
-    from keras_resnet.converters.pytorch import ARCHITECTURES
+    from keras_resnet.specs import TORCH_ARCHITECTURES
 
     sets = {}
-    for architecture in ARCHITECTURES:
+    for architecture in TORCH_ARCHITECTURES:
         sources = [("timm", architecture)]
         if hasattr(torchvision.models, architecture):
             sources.insert(0, ("torchvision", architecture))
@@ -94,10 +94,10 @@ def write_catalogue(torchvision, timm):
     """keras_resnet/converters/pytorch_weights.json: where each published
     weight set of the architectures we convert lies, its reported accuracy,
     recipe, evaluation transforms and licence, as the libraries state them."""
-    from keras_resnet.converters.pytorch import ARCHITECTURES
+    from keras_resnet.specs import TORCH_ARCHITECTURES
 
     catalogue = {}
-    for architecture in ARCHITECTURES:
+    for architecture in TORCH_ARCHITECTURES:
         enum = next((e for e in vars(torchvision.models).values()
                      if isinstance(e, type) and e.__name__.lower() == f"{architecture}_weights"),
                     None)

@@ -3,13 +3,15 @@
 import numpy as np
 import pytest
 
-from training.recipe import load_recipe
+from keras_resnet.training.recipe import load_recipe
+
+pytestmark = pytest.mark.slow  # end to end: real training
 
 
 def test_class_weights_shift_predictions_toward_the_heavy_class(tmp_path):
     """Shirt (class 6) weighted 5× against 1× for the rest: the model predicts
     Shirt far more often on the test images than the same run unweighted."""
-    from training.fit import class_weights, train
+    from keras_resnet.training.fit import class_weights, train
 
     assert class_weights("balanced", np.array([0, 0, 0, 1]), 3) == {0: 4 / 9, 1: 4 / 3, 2: 0.0}
     with pytest.raises(ValueError, match="allowed: 10 weights, one per class"):

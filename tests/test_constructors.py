@@ -38,3 +38,15 @@ def test_build_run_save_reload(name, tmp_path, rng, request):
     reloaded = keras.saving.load_model(path, safe_mode=True)
     assert [l.name for l in reloaded.layers] == [l.name for l in model.layers]
     np.testing.assert_array_equal(reloaded(x, training=False), model(x, training=False))
+
+
+def test_building_leaves_the_recursion_limit_as_it_was():
+    import sys
+
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)
+    try:
+        kr.ResNet110(input_shape=(32, 32, 3), classes=10)
+        assert sys.getrecursionlimit() == 1000
+    finally:
+        sys.setrecursionlimit(previous)

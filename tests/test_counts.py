@@ -5,7 +5,7 @@ import math
 import pytest
 
 import keras_resnet as kr
-from keras_resnet.report import trainable_params
+from keras_resnet.model_table import trainable_params
 
 TORCHVISION = {  # depth: (trainable parameters, MACs at 224×224), variant v1.5
     18: (11_689_512, 1_814_073_344),

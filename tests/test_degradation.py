@@ -1,14 +1,17 @@
 """The degradation experiment: end to end on a tiny budget, and its verdicts."""
 
+import csv
 import json
 import os
 
+import numpy as np
 import pytest
 
-from resnet_cli import main
-from training.degradation import summarize
+from keras_resnet.cli import main
+from keras_resnet.experiments.degradation import summarize
 
 
+@pytest.mark.slow
 def test_experiment_command_writes_every_figure_and_the_table(tmp_path, capsys):
     out = tmp_path / "degradation"
     # Every kind, one seed (the seed averaging is checked below on handmade runs).
@@ -26,7 +29,18 @@ def test_experiment_command_writes_every_figure_and_the_table(tmp_path, capsys):
     for row in nets.values():
         assert row["seeds"] == 1
         assert row["diverged"] or 0 <= row["train_error"] <= 1
-        assert row["grad_slope_at_init"] is not None
+        # Every main-path kernel (19 convolutions and the classifier of a
+        # 20-layer net, 31 + 1 at 32 layers) at the initial step and every 3rd.
+        with open(out / f"{row['net']}-seed0" / "gradients.csv") as f:
+            rows = list(csv.DictReader(f))
+        steps = sorted({int(r["step"]) for r in rows})
+        assert steps == [1, 3, 6] or row["diverged"] and steps[0] == 1
+        initial = [r for r in rows if r["step"] == "1"]
+        assert [int(r["depth"]) for r in initial] == list(range(1, row["depth"] + 1))
+        norms = np.array([float(r["grad_norm"]) for r in initial])
+        assert np.all(np.isfinite(norms)) and np.all(norms > 0), row["net"]
+        slope = 10 * np.polyfit(np.arange(1, row["depth"] + 1), np.log10(norms), 1)[0]
+        assert row["grad_slope_at_init"] == pytest.approx(slope, rel=1e-6), row["net"]
     assert set(table["deeper_vs_shallower"]) <= {"plain", "plain-nobn", "resnet"}
     for run in ("plain-20-seed0", "resnet-32-seed0"):
         assert os.path.getsize(out / run / "gradients.csv") > 0

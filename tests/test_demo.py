@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from resnet_cli import main
+from keras_resnet.cli import main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -48,6 +48,7 @@ def demo(tmp_path_factory):
     return first_output, resumed_output, run
 
 
+@pytest.mark.slow
 def test_ctrl_c_leaves_a_run_that_resume_finishes(demo):
     first_output, resumed_output, run = demo
     assert f"interrupted; continue with: make demo RESUME={run}" in first_output
@@ -57,6 +58,7 @@ def test_ctrl_c_leaves_a_run_that_resume_finishes(demo):
     assert [h["epoch"] for h in summary["history"]] == [1, 2]
 
 
+@pytest.mark.slow
 def test_a_ready_machine_makes_no_pip_or_apt_call(demo):
     first_output, resumed_output, _ = demo
     for output in (first_output, resumed_output):
@@ -64,6 +66,7 @@ def test_a_ready_machine_makes_no_pip_or_apt_call(demo):
         assert "apt-get" not in output
 
 
+@pytest.mark.slow
 def test_printed_summary_and_reports_state_the_same_figures(demo):
     _, output, run = demo
     with open(os.path.join(run, "demo.json")) as f:
@@ -112,6 +115,7 @@ def test_printed_summary_and_reports_state_the_same_figures(demo):
     assert threads["cores"] <= len(os.sched_getaffinity(0))
 
 
+@pytest.mark.slow
 def test_the_short_demo_learns_and_int8_stays_within_a_point(demo):
     _, _, run = demo
     with open(os.path.join(run, "demo.json")) as f:
@@ -123,11 +127,11 @@ def test_the_short_demo_learns_and_int8_stays_within_a_point(demo):
 
 
 def test_two_demo_runs_never_share_a_directory(tmp_path):
-    from resnet_cli.demo import new_run_dir
+    from keras_resnet.cli.options import new_run_dir
 
-    first = new_run_dir(str(tmp_path))
+    first = new_run_dir(str(tmp_path), "demo")
     os.makedirs(first)
-    second = new_run_dir(str(tmp_path))
+    second = new_run_dir(str(tmp_path), "demo")
     assert second != first and not os.path.exists(second)
 
 
@@ -146,7 +150,7 @@ def test_bad_demo_arguments_are_one_line_errors(argv, message, capsys):
 @pytest.mark.parametrize("steps,window,timed", [
     (5, None, 0), (15, 5, 10), (59, 10, 49), (60, 50, 10), (400, 50, 100)])
 def test_the_step_timer_skips_the_fast_first_steps_and_reports_once(steps, window, timed):
-    from training.callbacks import StepTimer
+    from keras_resnet.training.callbacks import StepTimer
 
     reports = []
     timer = StepTimer(reports.append)

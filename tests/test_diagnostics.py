@@ -5,11 +5,12 @@ import csv
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 import keras_resnet
-from training import fashion_mnist
-from training.diagnostics import GradientFlow, main_path_kernels
+from keras_resnet.experiments.diagnostics import GradientFlow, main_path_kernels
+from keras_resnet.training import fashion_mnist
 
 
 class Snapshots(keras.callbacks.Callback):
@@ -23,6 +24,7 @@ class Snapshots(keras.callbacks.Callback):
         self.before.append([np.array(w) for w in self.model.get_weights()])
 
 
+@pytest.mark.slow
 def test_recorded_norms_are_the_applied_gradients(tmp_path):
     (x, y), _ = fashion_mnist.load()
     x, y = x[:6 * 32].astype("float32"), keras.utils.to_categorical(y[:6 * 32], 10)

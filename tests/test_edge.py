@@ -1,4 +1,4 @@
-"""The edge runtime (resnet_edge, `resnet predict`) against the training side."""
+"""The edge runtime (keras_resnet.edge, `resnet predict`) against the training side."""
 
 import os
 import subprocess
@@ -9,11 +9,13 @@ import pytest
 from PIL import Image
 from sklearn.datasets import load_sample_images
 
-from resnet_edge import Predictor, preprocess
-from resnet_edge.images import decode
-from resnet_edge.input_spec import InputSpec
-from resnet_edge.tflite import TFLiteModel, quantize
-from training.augment import preprocess_for_eval
+from keras_resnet.edge import Predictor, preprocess
+from keras_resnet.edge.images import decode
+from keras_resnet.edge.input_spec import InputSpec
+from keras_resnet.edge.tflite import TFLiteModel, quantize
+from keras_resnet.training.augment import preprocess_for_eval
+
+from helpers import randomize
 
 PHOTOS = load_sample_images().filenames  # two real 427×640 RGB photos
 
@@ -40,6 +42,7 @@ def test_numpy_preprocessing_equals_the_training_side(spec, folder):
         assert np.abs(actual - expected).max() / 255 <= 1e-5
 
 
+@pytest.mark.slow
 def test_predictor_matches_the_interpreter_on_real_photos(models):
     for quantization, path in models.items():
         predictor = Predictor(path)
@@ -58,8 +61,9 @@ def test_predictor_matches_the_interpreter_on_real_photos(models):
         assert len(labels) == 3 and set(labels) <= set(predictor.labels)
 
 
+@pytest.mark.slow
 def test_predict_command(models, folder, tmp_path):
-    cli = [sys.executable, "-c", "import sys; from resnet_cli import main; sys.exit(main())"]
+    cli = [sys.executable, "-c", "import sys; from keras_resnet.cli import main; sys.exit(main())"]
     ok = subprocess.run(cli + ["predict", models["int8-io"], str(folder / "bag" / "000.png"),
                                PHOTOS[1], "--top", "2"], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
@@ -77,13 +81,20 @@ def test_tflite_without_our_metadata_warns_and_uses_indices(tmp_path):
 
     import keras_resnet as kr
 
-    model = kr.ResNet20(input_shape=(16, 16, 3), classes=4)
+    model = randomize(kr.ResNet20(input_shape=(16, 16, 3), classes=4), np.random.default_rng(0))
     (tmp_path / "plain.tflite").write_bytes(tf.lite.TFLiteConverter.from_keras_model(model).convert())
     with pytest.warns(UserWarning, match="has no keras_resnet metadata"):
         predictor = Predictor(str(tmp_path / "plain.tflite"))
+    assert predictor.labels == ["0", "1", "2", "3"]
     image = np.asarray(Image.open(PHOTOS[0]))
-    assert [label for label, _ in predictor.top_k(image, k=4)] != [] and predictor.labels == [
-        "0", "1", "2", "3"]
+    # The input is the model's size at crop fraction 1; labels are the output indices.
+    x = preprocess.preprocess_for_eval(image, InputSpec(16, 16, 3))
+    np.testing.assert_array_equal(predictor.preprocess(image), x)
+    expected = np.asarray(model(x[None]))[0]
+    ranked = predictor.top_k(image, k=4)
+    assert [p for _, p in ranked] == sorted((p for _, p in ranked), reverse=True)
+    for label, probability in ranked:
+        assert probability == pytest.approx(expected[int(label)], abs=1e-4), label
     with pytest.raises(ValueError, match=r"image of shape \(4, 4, 2\) is not valid"):
         predictor.probabilities(np.zeros((4, 4, 2), np.uint8))
 
@@ -116,6 +127,8 @@ def _predict_top1(bin_dir, model_path, cwd):
     return [line.split(": ", 1)[1].rsplit(" ", 1)[0] for line in result.stdout.strip().splitlines()]
 
 
+@pytest.mark.slow
+@pytest.mark.venv
 def test_edge_extra_installs_and_runs_without_tensorflow(models, tmp_path):
     """pip install ".[edge]" into a new virtual environment: no TensorFlow comes
     with it, and `resnet predict` gives the in-process interpreter's top-1."""
@@ -128,6 +141,8 @@ def test_edge_extra_installs_and_runs_without_tensorflow(models, tmp_path):
 
 @pytest.mark.skipif(sys.version_info >= (3, 12), reason="tflite-runtime 2.14, its last "
                     "release, has wheels for Python 3.11 at the newest")
+@pytest.mark.slow
+@pytest.mark.venv
 def test_tflite_runtime_fallback_gives_litert_top1(models, tmp_path):
     bin_dir = _venv_with(tmp_path, "tflite-runtime==2.14.0", "numpy<2", "pillow", "flatbuffers")
     subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--no-deps",

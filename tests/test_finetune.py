@@ -5,8 +5,10 @@ import numpy as np
 import pytest
 
 import keras_resnet  # noqa: F401 (registers the layers that checkpoints hold)
-from training.finetune import finetune
-from training.recipe import load_recipe
+from keras_resnet.training.finetune import finetune
+from keras_resnet.training.recipe import load_recipe
+
+pytestmark = pytest.mark.slow  # end to end: real training
 
 
 def _weights(model, keep):

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from training import hardware
+from keras_resnet.training import hardware
 
 F32, F32_XLA = ("float32", False), ("float32", True)
 BF16, BF16_XLA = ("mixed_bfloat16", False), ("mixed_bfloat16", True)

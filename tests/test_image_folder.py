@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from resnet_edge.images import decode
-from resnet_edge.input_spec import InputSpec
-from training import image_folder
-from training.augment import to_channels
-from training.recipe import load_recipe
+from keras_resnet.edge.images import decode
+from keras_resnet.edge.input_spec import InputSpec
+from keras_resnet.training import image_folder
+from keras_resnet.training.augment import to_channels
+from keras_resnet.training.recipe import load_recipe
 
 def test_unusual_files_decode_and_broken_ones_are_named(folder):
     paths, labels, names = image_folder.scan(str(folder))
@@ -30,8 +30,9 @@ def test_unusual_files_decode_and_broken_ones_are_named(folder):
     assert decode(str(folder / "bag" / "cmyk.jpg")).shape == (28, 28, 3)
 
 
+@pytest.mark.slow
 def test_folder_trains_and_the_summary_names_skipped_files(folder, tmp_path):
-    from training.fit import train
+    from keras_resnet.training.fit import train
 
     recipe = load_recipe("fashion_mnist", {
         "dataset": "folder", "data_dir": str(folder), "image_size": 32, "channels": 3,

@@ -1,4 +1,4 @@
-"""One input contract (resnet_edge.input_spec) from training to every deployment:
+"""One input contract (keras_resnet.edge.input_spec) from training to every deployment:
 real files of every aspect ratio reach the model the same way on the training
 side (loader + evaluation) and on the edge (`Predictor`, `resnet predict`)."""
 
@@ -11,11 +11,11 @@ import pytest
 from PIL import Image
 from sklearn.datasets import load_sample_images
 
-from export.tflite_metadata import embed
-from resnet_edge import Predictor, preprocess
-from resnet_edge.input_spec import InputSpec
-from training import image_folder
-from training.augment import preprocess_for_eval
+from keras_resnet.export.tflite_metadata import embed
+from keras_resnet.edge import Predictor, preprocess
+from keras_resnet.edge.input_spec import InputSpec
+from keras_resnet.training import image_folder
+from keras_resnet.training.augment import preprocess_for_eval
 
 ASPECTS = {"4x3": (96, 128), "3x4": (128, 96), "16x9": (90, 160), "square": (112, 112)}
 SPECS = [InputSpec(32, 32, 1), InputSpec(32, 32, 3), InputSpec.for_style(32, 3, "imagenet"),
@@ -178,18 +178,19 @@ def _canvas_folder(root, items, labels, textures, rng):
                   "L" if i % 2 else "RGB")
 
 
+@pytest.mark.slow
 def test_int8_predict_agrees_with_keras_on_non_square_files(tmp_path):
     """A ResNet-20 trained on a folder of non-square files, exported to int8:
     `resnet predict` on held-out files agrees with the Keras model's
     evaluation of the same files (through the training side's loader)."""
     import keras
 
-    from export.from_run import export_checkpoint
-    from training import fashion_mnist
-    from training.data import EVAL_BATCH
-    from training.fit import train
-    from training.pipeline import eval_dataset
-    from training.recipe import load_recipe
+    from keras_resnet.export.from_run import export_checkpoint
+    from keras_resnet.training import fashion_mnist
+    from keras_resnet.training.data import EVAL_BATCH
+    from keras_resnet.training.fit import train
+    from keras_resnet.training.pipeline import eval_dataset
+    from keras_resnet.training.recipe import load_recipe
 
     (x, y), (xt, yt) = fashion_mnist.load()
     rng = np.random.default_rng(1)
@@ -214,7 +215,7 @@ def test_int8_predict_agrees_with_keras_on_non_square_files(tmp_path):
     keras_top1 = model.predict(eval_dataset(stored, labels, len(names), batch_size=EVAL_BATCH,
                                             spec=spec), verbose=0).argmax(1)
     result = subprocess.run(
-        [sys.executable, "-c", "import sys; from resnet_cli import main; sys.exit(main())",
+        [sys.executable, "-c", "import sys; from keras_resnet.cli import main; sys.exit(main())",
          "predict", tflite, *paths, "--top", "1"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
     predicted = [line.split(": ", 1)[1].rsplit(" ", 1)[0]

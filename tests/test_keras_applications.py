@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import keras_resnet as kr
-from conftest import randomize
+from helpers import randomize
 
 CONSTRUCTORS = ["ResNet50", "ResNet101", "ResNet152",
                 "ResNet50V2", "ResNet101V2", "ResNet152V2"]

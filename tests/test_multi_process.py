@@ -9,6 +9,9 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
+
+pytestmark = pytest.mark.slow  # end to end: real training
 
 HERE = os.path.dirname(__file__)
 

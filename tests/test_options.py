@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import keras_resnet as kr
-from conftest import randomize
-from keras_resnet.report import trainable_params
+from helpers import randomize
+from keras_resnet.model_table import trainable_params
 
 
 def test_option_a_shortcut_subsamples_and_zero_pads(rng):

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from resnet_edge.input_spec import InputSpec
-from training.pipeline import Augmentation, train_stream
+from keras_resnet.edge.input_spec import InputSpec
+from keras_resnet.training.pipeline import Augmentation, train_stream
 
 
 def _batches(images, labels, start, total, seed=5, **kwargs):

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import keras_resnet as kr
-from conftest import randomize
+from helpers import randomize
 from keras_resnet import pretrained
 from pytorch_fixtures import HERE, seeded_inputs, seeded_state_dict
 
@@ -253,6 +253,7 @@ def test_a_file_placed_by_hand_is_used_after_its_hash_is_checked(
     assert server.requests == []
 
 
+@pytest.mark.slow
 def test_weights_commands_and_finetune_from_a_served_checkpoint(
         server, home, monkeypatch, tmp_path, initialised_torchvision_file, folder):
     name, path = _serve_torchvision(server, monkeypatch, tmp_path, initialised_torchvision_file)
@@ -284,6 +285,6 @@ def test_weights_commands_and_finetune_from_a_served_checkpoint(
 def _resnet(argv, env):
     code = ("import os, sys; from keras_resnet import pretrained; "
             "pretrained.CATALOGUE = os.environ['KERAS_RESNET_TEST_CATALOGUE']; "
-            "from resnet_cli import main; sys.exit(main(sys.argv[1:]))")
+            "from keras_resnet.cli import main; sys.exit(main(sys.argv[1:]))")
     return subprocess.run([sys.executable, "-c", code, *argv], capture_output=True,
                           text=True, env=env, timeout=600)

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_sample_images
 
-from keras_resnet.converters.pytorch import ARCHITECTURES, from_state_dict
+from keras_resnet.converters.pytorch import from_state_dict
+from keras_resnet.specs import TORCH_ARCHITECTURES
 from pytorch_fixtures import CASES, HERE, seeded_inputs, seeded_state_dict
 
 
@@ -72,7 +73,7 @@ def test_timm_and_torchvision_name_their_shared_architectures_alike():
         assert sets["timm:" + architecture] == sets["torchvision:" + architecture], architecture
 
 
-@pytest.mark.parametrize("architecture", sorted(ARCHITECTURES))
+@pytest.mark.parametrize("architecture", sorted(TORCH_ARCHITECTURES))
 def test_every_covered_architecture_takes_its_real_state_dict_whole(architecture):
     """Every tensor of the real state dict (names and shapes recorded from
     torchvision, else timm) finds its place, and nothing is missing."""
@@ -92,7 +93,7 @@ def test_safetensors_file_converts_in_a_process_without_torch(tmp_path):
     save_file(state, str(tmp_path / "resnet18.safetensors"))
     out = tmp_path / "resnet18.keras"
     script = (
-        "import sys; from resnet_cli import main; code = main(sys.argv[1:]); "
+        "import sys; from keras_resnet.cli import main; code = main(sys.argv[1:]); "
         "assert 'torch' not in sys.modules, 'torch was imported'; sys.exit(code)")
     run = subprocess.run([sys.executable, "-c", script, "convert",
                           str(tmp_path / "resnet18.safetensors"), str(out), "--architecture",
@@ -150,10 +151,10 @@ def test_head_dropped_or_replaced():
 
 def test_our_preprocessing_against_torchvision_transforms_on_real_photos():
     """torchvision's PIL path (Resize with antialiasing, CenterCrop, uint8)
-    against the input contract (training.augment.preprocess_for_eval) on the
+    against the input contract (keras_resnet.training.augment.preprocess_for_eval) on the
     same photos."""
-    from resnet_edge.input_spec import InputSpec
-    from training.augment import preprocess_for_eval
+    from keras_resnet.edge.input_spec import InputSpec
+    from keras_resnet.training.augment import preprocess_for_eval
 
     with open(os.path.join(HERE, "transforms.json")) as f:
         photos = json.load(f)["photos"]
@@ -171,11 +172,9 @@ def test_our_preprocessing_against_torchvision_transforms_on_real_photos():
         assert difference.mean() <= 0.5 and difference.max() <= 2.0
 
 
-def test_cli_knows_every_architecture_and_rejects_bad_arguments(tmp_path, capsys):
-    from keras_resnet.converters.pytorch import ARCHITECTURES
-    from resnet_cli import TORCH_ARCHITECTURES, main
+def test_convert_command_rejects_bad_arguments(tmp_path, capsys):
+    from keras_resnet.cli import main
 
-    assert TORCH_ARCHITECTURES == tuple(ARCHITECTURES)
     source = tmp_path / "x.safetensors"
     source.write_bytes(b"")
     for argv, message in [

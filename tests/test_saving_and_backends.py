@@ -28,6 +28,7 @@ def saved_model(tmp_path_factory):
 
 
 @pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
+@pytest.mark.slow
 def test_fresh_process_reload_and_smoke(backend, saved_model, tmp_path):
     env = dict(os.environ, KERAS_BACKEND=backend)
     d = saved_model

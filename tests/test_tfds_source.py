@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from resnet_edge.input_spec import InputSpec
-from training import fashion_mnist
-from training.recipe import load_recipe
+from keras_resnet.edge.input_spec import InputSpec
+from keras_resnet.training import fashion_mnist
+from keras_resnet.training.recipe import load_recipe
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,7 @@ def data_dir(tmp_path_factory):
 def test_tfds_source_reads_the_real_images(data_dir):
     import tensorflow_datasets as tfds
 
-    from training import tfds_source
+    from keras_resnet.training import tfds_source
 
     (x, y), (xt, yt), names = tfds_source.load("fashion_mnist_idx_subset", data_dir,
                                              InputSpec(28, 28, 1))
@@ -36,8 +36,9 @@ def test_tfds_source_reads_the_real_images(data_dir):
     assert len(tfds.load("fashion_mnist_idx_subset", split="test", data_dir=data_dir)) == 1000
 
 
+@pytest.mark.slow
 def test_training_on_a_tfds_dataset(data_dir, tmp_path):
-    from training.fit import train
+    from keras_resnet.training.fit import train
 
     recipe = load_recipe("fashion_mnist", {
         "dataset": "tfds:fashion_mnist_idx_subset", "data_dir": data_dir,
@@ -48,7 +49,7 @@ def test_training_on_a_tfds_dataset(data_dir, tmp_path):
 
 
 def test_unknown_tfds_name(tmp_path):
-    from training import tfds_source
+    from keras_resnet.training import tfds_source
 
     with pytest.raises(ValueError, match=r"^dataset='tfds:no_such_set' is not valid"):
         tfds_source.load("no_such_set", str(tmp_path), InputSpec(28, 28, 1))

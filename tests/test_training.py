@@ -1,5 +1,6 @@
 """Training on real Fashion-MNIST through model.fit: learning, reports, resume."""
 
+import dataclasses
 import json
 import os
 import signal
@@ -12,11 +13,12 @@ import numpy as np
 import pytest
 
 import keras_resnet  # noqa: F401 (registers the layers that checkpoints hold)
-from training.recipe import load_recipe
+from keras_resnet.training.recipe import load_recipe
 
-CLI = [sys.executable, "-c", "import sys; from resnet_cli import main; sys.exit(main())"]
+CLI = [sys.executable, "-c", "import sys; from keras_resnet.cli import main; sys.exit(main())"]
 
 
+@pytest.mark.slow
 def test_resnet20_learns_fashion_mnist(short_run):
     # Measured 0.77 on 2,000 test images (chance: 0.10).
     assert short_run["test"]["accuracy"] > 0.65
@@ -25,6 +27,7 @@ def test_resnet20_learns_fashion_mnist(short_run):
     assert losses[-1] < losses[0]
 
 
+@pytest.mark.slow
 def test_run_directory_holds_the_report(short_run):
     run = short_run["run_dir"]
     for name in ("config.json", "state.json", "summary.json", "log.csv", "curves.png",
@@ -66,6 +69,7 @@ def _state(run):
         return {}
 
 
+@pytest.mark.slow
 def test_resume_after_sigkill_is_exact(tmp_path):
     whole, broken = tmp_path / "whole", tmp_path / "broken"
     subprocess.run(_train_command(whole), check=True, capture_output=True, timeout=300)
@@ -98,7 +102,7 @@ def test_resume_after_sigkill_is_exact(tmp_path):
 
 
 def test_batch_larger_than_the_training_set(tmp_path):
-    from training.fit import train
+    from keras_resnet.training.fit import train
 
     recipe = load_recipe("fashion_mnist", {"train_limit": 100, "epochs": 1})
     with pytest.raises(ValueError, match=r"^batch_size=128 is not valid; allowed: at most "
@@ -106,8 +110,9 @@ def test_batch_larger_than_the_training_set(tmp_path):
         train(recipe, str(tmp_path / "run"), verbose=0)
 
 
+@pytest.mark.slow
 def test_nan_loss_stops_with_the_last_good_checkpoint(tmp_path):
-    from training.fit import TrainingFailed, train
+    from keras_resnet.training.fit import TrainingFailed, train
 
     recipe = load_recipe("fashion_mnist", {
         "train_limit": 512, "validation_size": 128, "batch_size": 64, "epochs": 3,
@@ -119,8 +124,9 @@ def test_nan_loss_stops_with_the_last_good_checkpoint(tmp_path):
     assert all(np.isfinite(h["loss"]) for h in state.get("history", []))
 
 
+@pytest.mark.slow
 def test_evaluate_command_reproduces_the_run_test_accuracy(short_run, capsys):
-    from resnet_cli import main
+    from keras_resnet.cli import main
 
     assert main(["evaluate", short_run["run_dir"]]) == 0
     assert "test accuracy" in capsys.readouterr().out
@@ -131,6 +137,7 @@ def test_evaluate_command_reproduces_the_run_test_accuracy(short_run, capsys):
     assert os.path.getsize(os.path.join(short_run["run_dir"], "confusion-test.png")) > 0
 
 
+@pytest.mark.slow
 def test_mirrored_strategy_on_two_logical_devices_matches_one_device(tmp_path):
     here = os.path.dirname(__file__)
     result = subprocess.run([sys.executable, os.path.join(here, "mirrored_run.py"),
@@ -147,6 +154,7 @@ def test_mirrored_strategy_on_two_logical_devices_matches_one_device(tmp_path):
     np.testing.assert_allclose(mirrored["loss"], single["loss"], rtol=0.02)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("options", [
     {"optimizer": "adamw", "learning_rate": 0.002, "weight_decay": 0.05, "ema": 0.9,
      "mixup": 0.2, "cutmix": 1.0, "erase": 0.5, "schedule": "multistep", "clipnorm": 5.0,
@@ -155,7 +163,7 @@ def test_mirrored_strategy_on_two_logical_devices_matches_one_device(tmp_path):
      "model": "ResNet18", "model_options": {"drop_path_rate": 0.1}},
 ], ids=["optimizer-and-mixing-options", "imagenet-style"])
 def test_recipe_options_train_end_to_end(options, tmp_path):
-    from training.fit import train
+    from keras_resnet.training.fit import train
 
     recipe = load_recipe("fashion_mnist", {"train_limit": 512, "validation_size": 256,
                                            "test_limit": 256, "batch_size": 64, "epochs": 2,
@@ -165,3 +173,51 @@ def test_recipe_options_train_end_to_end(options, tmp_path):
     assert all(np.isfinite(h["loss"]) for h in summary["history"])
     assert summary["test"]["images"] == 256
 
+
+TINY = {"train_limit": 256, "validation_size": 128, "test_limit": 128, "batch_size": 64,
+        "epochs": 1, "deterministic": True}
+
+
+def test_mixing_and_erasing_reach_the_training_stream():
+    from keras_resnet.training.data import load_splits
+    from keras_resnet.training.fit import recipe_stream
+
+    plain = load_recipe("fashion_mnist", TINY)
+    splits = load_splits(plain)
+
+    def batches(**options):
+        stream = recipe_stream(dataclasses.replace(plain, **options), splits, 0, 3)
+        return [(np.asarray(x), np.asarray(y)) for x, y in stream]
+
+    def one_hot(labels):
+        return np.all(labels.max(axis=1) == 1) and np.all(labels.sum(axis=1) == 1)
+
+    reference = batches()
+    assert all(one_hot(y) for _, y in reference)
+    for options in ({"mixup": 0.2}, {"cutmix": 1.0}):  # soft labels, other pixels
+        mixed = batches(**options)  # (a batch may draw a mixing weight of exactly 0 or 1)
+        assert not all(one_hot(y) for _, y in mixed), options
+        assert not all(np.array_equal(x, x0) for (x, _), (x0, _) in zip(mixed, reference))
+    erased = batches(erase=0.5)  # some images get a rectangle of noise; labels stay
+    assert all(np.array_equal(y, y0) for (_, y), (_, y0) in zip(erased, reference))
+    changed = [np.any(x != x0, axis=(1, 2, 3)) for (x, _), (x0, _) in zip(erased, reference)]
+    assert 0.2 < np.mean(changed) < 0.8
+
+
+@pytest.mark.slow
+def test_ema_weights_are_what_the_checkpoints_hold(tmp_path):
+    """The same deterministic run with and without an EMA of the weights: the
+    optimizer's raw weights follow the same path, so the checkpoints differ
+    only if the run saves (and validates) the EMA."""
+    from keras_resnet.training.fit import train
+
+    finals = {}
+    for ema in (0.0, 0.9):
+        recipe = load_recipe("fashion_mnist", {**TINY, "ema": ema})
+        summary = train(recipe, str(tmp_path / f"ema-{ema}"), verbose=0)
+        model = keras.saving.load_model(os.path.join(summary["run_dir"], "checkpoints",
+                                                     "epoch-0001.keras"))
+        assert bool(model.optimizer.use_ema) == (ema > 0)
+        finals[ema] = [np.asarray(w) for w in model.trainable_weights]
+    differences = [np.abs(a - b).max() for a, b in zip(finals[0.0], finals[0.9])]
+    assert max(differences) > 1e-3

@@ -6,9 +6,12 @@ import subprocess
 import sys
 
 import keras
+import pytest
 import tensorflow as tf
 
-from export.from_run import export_checkpoint
+from keras_resnet.export.from_run import export_checkpoint
+
+pytestmark = pytest.mark.slow  # end to end: fine-tuning in a child process, then export
 
 
 def test_tuned_int8_variants_and_nothing_leaks(short_run, tmp_path):

@@ -37,7 +37,7 @@ def _crop_box(image, spec, store):
 
 
 def apply_contract(image, spec, store=False):
-    """An image through the input contract (`resnet_edge.input_spec`): channels,
+    """An image through the input contract (`keras_resnet.edge.input_spec`): channels,
     resize with the aspect ratio kept, centre crop; float32 in 0..255. With
     `store`, the enlarged window that in-memory loaders keep."""
     image = to_channels(image, spec.channels)

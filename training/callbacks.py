@@ -7,7 +7,7 @@ import time
 
 import keras
 
-from training.run_dir import write_csv
+from keras_resnet.atomic_files import write_csv
 
 
 class RunCheckpoint(keras.callbacks.Callback):

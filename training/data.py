@@ -5,10 +5,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from keras_resnet.preprocessing import FASHION_MNIST_CLASSES
-from resnet_edge.input_spec import InputSpec
-from training import fashion_mnist, image_folder
-from training.pipeline import eval_dataset
+from keras_resnet.edge.input_spec import InputSpec
+from keras_resnet.training import fashion_mnist, image_folder
+from keras_resnet.training.pipeline import eval_dataset
 
 
 @dataclass
@@ -48,7 +47,7 @@ def load_splits(recipe):
         test = (x[order[:n_test]], y[order[:n_test]])
         x, y = x[order[n_test:]], y[order[n_test:]]
     elif recipe.dataset.startswith("tfds:"):
-        from training import tfds_source
+        from keras_resnet.training import tfds_source
 
         name = recipe.dataset[len("tfds:"):]
         height, _, native_channels = tfds_source.image_shape(name, recipe.data_dir)
@@ -58,7 +57,7 @@ def load_splits(recipe):
         skipped = ()
     else:
         (x, y), test = fashion_mnist.load(recipe.data_dir or None)
-        class_names, skipped = FASHION_MNIST_CLASSES, ()
+        class_names, skipped = fashion_mnist.CLASSES, ()
         spec = input_spec(recipe, recipe.image_size or 28, recipe.channels or 1)
     n_val = _count(recipe.validation_size, len(x), "validation_size")
     order = rng.permutation(len(x))

@@ -1,24 +1,41 @@
-"""`evaluate_run`: a run's best checkpoint on one split → accuracy, per-class
-accuracy, confusion matrix (JSON and PNG in the run directory)."""
+"""A model on one split → accuracy, per-class accuracy and confusion matrix
+(`evaluate`); a run's best checkpoint the same way, written into the run
+directory as JSON and PNG (`evaluate_run`)."""
 
 import keras
+import numpy as np
 
 import keras_resnet  # noqa: F401 (registers the layers that checkpoints hold)
+from keras_resnet.training import plots
+from keras_resnet.training.data import eval_split, load_splits
+from keras_resnet.training.recipe import make_recipe
 
-from training import report
-from training.data import eval_split, load_splits
-from training.recipe import make_recipe
+
+def evaluate(model, dataset, labels, class_names):
+    """Accuracy, per-class accuracy and confusion matrix (rows: true class)."""
+    predicted = np.argmax(model.predict(dataset, verbose=0), axis=-1)
+    labels = np.asarray(labels)
+    k = len(class_names)
+    confusion = np.zeros((k, k), np.int64)
+    np.add.at(confusion, (labels, predicted), 1)
+    per_class = confusion.diagonal() / np.maximum(confusion.sum(axis=1), 1)
+    return {
+        "images": int(len(labels)),
+        "accuracy": float(np.mean(predicted == labels)),
+        "per_class_accuracy": {name: float(a) for name, a in zip(class_names, per_class)},
+        "confusion_matrix": confusion.tolist(),
+    }
 
 
 def evaluate_run(run, split="test"):
     recipe = make_recipe(run.read_config()["recipe"])
     splits = load_splits(recipe)
     model = keras.saving.load_model(run.best, compile=False)
-    result = report.evaluate(model, eval_split(splits, split, recipe),
-                             getattr(splits, split)[1], splits.class_names)
+    result = evaluate(model, eval_split(splits, split, recipe), getattr(splits, split)[1],
+                      splits.class_names)
     result["checkpoint"] = run.best
     result["report"] = run.file(f"evaluation-{split}.json")
     run.write_json(f"evaluation-{split}.json", result)
-    report.plot_confusion(result["confusion_matrix"], splits.class_names,
-                          run.file(f"confusion-{split}.png"))
+    plots.plot_confusion(result["confusion_matrix"], splits.class_names,
+                         run.file(f"confusion-{split}.png"))
     return result

@@ -21,8 +21,8 @@ import keras
 
 import keras_resnet
 from keras_resnet.pretrained import describe
-from training.data import load_splits
-from training.fit import train
+from keras_resnet.training.data import load_splits
+from keras_resnet.training.fit import train
 
 
 def new_head(source, num_classes):

@@ -11,12 +11,13 @@ import numpy as np
 import tensorflow as tf
 
 import keras_resnet
-from training import hardware, multi_process, report
-from training.callbacks import RunCheckpoint, Throughput
-from training.data import EVAL_BATCH, eval_split, load_splits
-from training.pipeline import Augmentation, train_stream
-from training.run_dir import RunDir
-from training.schedules import WarmupSchedule
+from keras_resnet.training import hardware, multi_process, plots
+from keras_resnet.training.callbacks import RunCheckpoint, Throughput
+from keras_resnet.training.data import EVAL_BATCH, eval_split, load_splits
+from keras_resnet.training.evaluate import evaluate
+from keras_resnet.training.pipeline import Augmentation, batches_per_pass, train_stream
+from keras_resnet.training.run_dir import RunDir
+from keras_resnet.training.schedules import WarmupSchedule
 
 NO_DECAY = ["gamma", "beta", "bias"]  # BatchNorm parameters and biases
 
@@ -78,7 +79,7 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
     if recipe.ema:
         callbacks.insert(0, keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
     start = time.time()
-    model.fit(_train_stream(recipe, splits, state["epoch"] * plan["steps_per_epoch"],
+    model.fit(recipe_stream(recipe, splits, state["epoch"] * plan["steps_per_epoch"],
                             plan["total_steps"]),
               epochs=plan["epochs"], steps_per_epoch=plan["steps_per_epoch"],
               initial_epoch=state["epoch"], validation_data=val_ds,
@@ -92,7 +93,7 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
     if recipe.distribute == "jax":
         multi_process.stop()  # each process evaluates the test set on its own devices
     best = keras.saving.load_model(run.best, compile=False)
-    evaluation = report.evaluate(best, eval_split(splits, "test", recipe), splits.test[1],
+    evaluation = evaluate(best, eval_split(splits, "test", recipe), splits.test[1],
                                  splits.class_names)
     trained = recipe.batch_size * plan["steps_per_epoch"] * len(throughput.seconds)
     summary = {
@@ -112,8 +113,8 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
         "train_images_per_second": trained / max(sum(throughput.seconds), 1e-9),
     }
     run.write_json("summary.json", summary)
-    report.plot_curves(summary["history"], run.file("curves.png"))
-    report.plot_confusion(evaluation["confusion_matrix"], splits.class_names,
+    plots.plot_curves(summary["history"], run.file("curves.png"))
+    plots.plot_confusion(evaluation["confusion_matrix"], splits.class_names,
                           run.file("confusion.png"))
     if process != 0:
         shutil.rmtree(run.path)
@@ -124,10 +125,7 @@ def plan_steps(recipe, n_train):
     """Epochs, steps per epoch and total steps: a schedule in epochs counts
     passes over the training images; one in steps is cut into epochs of
     `steps_per_epoch` (rounded up to whole epochs)."""
-    if recipe.batch_size > n_train:
-        raise ValueError(f"batch_size={recipe.batch_size} is not valid; allowed: at most "
-                         f"the {n_train} training images")
-    per_pass = n_train // recipe.batch_size
+    per_pass = batches_per_pass(n_train, recipe.batch_size)
     steps_per_epoch = recipe.steps_per_epoch or per_pass
     epochs = math.ceil((recipe.steps or recipe.epochs * per_pass) / steps_per_epoch)
     return {"epochs": epochs, "steps_per_epoch": steps_per_epoch,
@@ -159,12 +157,15 @@ def class_weights(setting, labels, classes):
     return dict(enumerate(weights))
 
 
-def _train_stream(recipe, splits, start_step, total_steps):
+def recipe_stream(recipe, splits, start_step, total_steps):
+    """The training stream of `recipe`'s augmentation, mixing and seed over the
+    training split, for global steps start_step..total_steps-1."""
     augmentation = Augmentation(recipe.augment, recipe.pad, recipe.erase, recipe.mixup,
                                 recipe.cutmix)
     return train_stream(*splits.train, len(splits.class_names), batch_size=recipe.batch_size,
                         seed=recipe.seed, start_step=start_step, total_steps=total_steps,
-                        spec=splits.spec, augmentation=augmentation, deterministic=recipe.deterministic)
+                        spec=splits.spec, augmentation=augmentation,
+                        deterministic=recipe.deterministic)
 
 
 def _strategy(recipe):

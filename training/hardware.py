@@ -31,7 +31,7 @@ import tensorflow as tf
 from filelock import FileLock
 
 import keras_resnet
-from training.run_dir import write_json
+from keras_resnet.atomic_files import write_json
 
 SETTINGS = (("float32", False), ("float32", True), ("mixed_bfloat16", False),
             ("mixed_bfloat16", True), ("mixed_float16", False), ("mixed_float16", True))

@@ -1,11 +1,11 @@
 """An image folder tree as a dataset: ROOT/<class name>/<image files>.
 
-Every file is decoded once (`resnet_edge.images.decode`, the decoder the edge
+Every file is decoded once (`keras_resnet.edge.images.decode`, the decoder the edge
 runtime uses too), before any pipeline runs: a decode error inside tf.data
 would abort the iteration, and `ignore_errors()` would drop files without
 naming them. Files that cannot be read are skipped and counted, with one
 warning naming them. Decoded images go through the input contract's store
-form (`training.augment.store_image`: the model's channels, the aspect ratio
+form (`keras_resnet.training.augment.store_image`: the model's channels, the aspect ratio
 kept, the window centred on the evaluation crop) and are kept in memory as
 uint8, so that evaluating a stored image gives what the edge runtime computes
 from the file.
@@ -17,10 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from resnet_edge import images
-from training.augment import store_image
+from keras_resnet.edge import images
+from keras_resnet.training.augment import store_image
 
-EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
 MAX_BYTES = 8 << 30  # in-memory sources hold at most 8 GiB of decoded images
 
 
@@ -37,10 +36,10 @@ def scan(root):
     paths, labels = [], []
     for label, name in enumerate(class_names):
         files = sorted(f for f in os.listdir(os.path.join(root, name))
-                       if f.lower().endswith(EXTENSIONS) and not f.startswith("."))
+                       if f.lower().endswith(images.EXTENSIONS) and not f.startswith("."))
         if not files:
             raise ValueError(f"class folder {os.path.join(root, name)!r} holds no images "
-                             f"({', '.join(EXTENSIONS)})")
+                             f"({', '.join(images.EXTENSIONS)})")
         paths += [os.path.join(root, name, f) for f in files]
         labels += [label] * len(files)
     return paths, np.array(labels, np.int64), tuple(class_names)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import tensorflow as tf
 
-from training.augment import augment_for_train, mix_batch, preprocess_for_eval
+from keras_resnet.training.augment import augment_for_train, mix_batch, preprocess_for_eval
 
 AUTOTUNE = tf.data.AUTOTUNE
 
@@ -34,10 +34,7 @@ def train_stream(images, labels, num_classes, *, batch_size, seed, start_step,
     `spec` the model's InputSpec.
     """
     n = len(images)
-    batches_per_epoch = n // batch_size
-    if batches_per_epoch < 1:
-        raise ValueError(f"batch_size={batch_size} is not valid; allowed: at most "
-                         f"the {n} training images")
+    batches_per_epoch = batches_per_pass(n, batch_size)
     images = tf.constant(images)
     labels = tf.constant(labels, tf.int64)
     per_epoch = batches_per_epoch * batch_size
@@ -73,6 +70,14 @@ def train_stream(images, labels, num_classes, *, batch_size, seed, start_step,
                 augmentation.mixup, augmentation.cutmix),
             num_parallel_calls=AUTOTUNE, deterministic=deterministic)
     return _with_options(stream.prefetch(AUTOTUNE), deterministic)
+
+
+def batches_per_pass(n, batch_size):
+    """Whole batches in one pass over `n` training images; at least one."""
+    if batch_size > n:
+        raise ValueError(f"batch_size={batch_size} is not valid; allowed: at most "
+                         f"the {n} training images")
+    return n // batch_size
 
 
 def eval_dataset(images, labels, num_classes, *, batch_size, spec):

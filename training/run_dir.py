@@ -1,4 +1,4 @@
-"""A run directory: its layout, atomic writes, and the state that resume reads.
+"""A run directory: its layout, and the state that resume reads.
 
     RUN/config.json      the resolved recipe, device settings, library versions
     RUN/state.json       epochs done, best validation accuracy, per-epoch logs
@@ -9,12 +9,11 @@ Every file is written under a temporary name in its directory and renamed,
 so a kill at any moment leaves either the old file or the new one.
 """
 
-import csv
 import json
 import os
 import shutil
 
-from keras_resnet.atomic_files import write_atomically
+from keras_resnet.atomic_files import write_atomically, write_json
 
 
 class RunDir:
@@ -73,39 +72,3 @@ def run_of_checkpoint(model_path):
     """The run directory holding `model_path` (RUN/checkpoints/X.keras), or None."""
     run = os.path.dirname(os.path.dirname(os.path.abspath(model_path)))
     return run if os.path.isfile(os.path.join(run, "config.json")) else None
-
-
-def write_bytes(path, data):
-    """Writes `data` to `path` atomically."""
-    def write(tmp):
-        with open(tmp, "wb") as f:
-            f.write(data)
-    write_atomically(path, write)
-
-
-def write_text(path, text):
-    """Writes `text` to `path` atomically."""
-    def write(tmp):
-        with open(tmp, "w") as f:
-            f.write(text)
-    write_atomically(path, write)
-
-
-def write_csv(path, rows):
-    """Writes a list of dicts (one per row, same keys) as CSV, atomically."""
-    def write(tmp):
-        with open(tmp, "w", newline="") as f:
-            if rows:
-                writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-                writer.writeheader()
-                writer.writerows(rows)
-    write_atomically(path, write)
-
-
-def write_json(path, data):
-    """Writes `data` as indented JSON to `path` atomically."""
-    def write(tmp):
-        with open(tmp, "w") as f:
-            json.dump(data, f, indent=2, default=str)
-            f.write("\n")
-    write_atomically(path, write)

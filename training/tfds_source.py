@@ -1,7 +1,7 @@
 """TensorFlow Datasets by name ("tfds:cifar10", "tfds:imagenet2012", ...).
 
 The splits are read into memory in the input contract's store form
-(`training.augment.store_image`), like the other sources, so the training
+(`keras_resnet.training.augment.store_image`), like the other sources, so the training
 stream stays a pure function of seed and step.
 A dataset that is not prepared in `data_dir` is downloaded by TFDS only when
 its servers answer a quick probe; manual-download datasets (imagenet2012)
@@ -11,9 +11,9 @@ must be prepared first, as TFDS documents.
 import numpy as np
 import tensorflow as tf
 
-from training.augment import store_image
-from training.image_folder import MAX_BYTES
-from training.fashion_mnist import TFDS_HOST, reachable
+from keras_resnet.training.augment import store_image
+from keras_resnet.training.image_folder import MAX_BYTES
+from keras_resnet.training.fashion_mnist import TFDS_HOST, reachable
 
 
 def _builder(name, data_dir):

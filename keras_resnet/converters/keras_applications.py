@@ -14,7 +14,7 @@ import re
 import keras
 
 from keras_resnet.arguments import invalid
-from keras_resnet.builder import ResNet
+from keras_resnet.builder import build_resnet
 from keras_resnet.specs import IMAGENET_SPECS
 
 _BLOCK_OUT = re.compile(r"^conv(\d)_block(\d+)_out$")
@@ -39,7 +39,7 @@ def from_keras_applications(model):
                     if layer in names and not include_top), None)
     head = model.get_layer("predictions") if include_top else None
     bn = model.get_layer("conv2_block1_1_bn")
-    converted = ResNet(
+    converted = build_resnet(
         depth,
         variant="v2-keras" if "post_bn" in names else "v1",
         include_top=include_top,

@@ -22,18 +22,8 @@ import re
 import numpy as np
 
 from keras_resnet.arguments import check_choice, invalid
-from keras_resnet.builder import ResNet
-
-# name: (depth, builder arguments). Published weight sets, with their source,
-# reported accuracy, recipe and licence: pytorch_weights.json.
-ARCHITECTURES = {
-    **{f"resnet{d}": (d, {"variant": "v1.5"}) for d in (18, 34, 50, 101, 152)},
-    **{f"resnet{d}d": (d, {"variant": "d"}) for d in (18, 34, 50, 101, 152, 200)},
-    "wide_resnet50_2": (50, {"variant": "v1.5", "width_factor": 2}),
-    "wide_resnet101_2": (101, {"variant": "v1.5", "width_factor": 2}),
-    "resnext50_32x4d": (50, {"variant": "v1.5", "groups": 32, "width_per_group": 4}),
-    "resnext101_32x8d": (101, {"variant": "v1.5", "groups": 32, "width_per_group": 8}),
-}
+from keras_resnet.builder import build_resnet
+from keras_resnet.specs import TORCH_ARCHITECTURES
 
 # Each torch layer name → (kind, its keras layer name), from our naming scheme.
 _BLOCK = re.compile(r"^conv(\d)_block(\d+)_(\d)_(conv|bn)$")
@@ -76,22 +66,22 @@ def _take(state, key, shape, used):
 
 
 def from_state_dict(state, architecture, *, include_top=True, classes=None, **kwargs):
-    """A Keras model of `architecture` (a key of ARCHITECTURES) holding the
+    """A Keras model of `architecture` (a key of specs.TORCH_ARCHITECTURES) holding the
     weights of a torchvision or timm state dict.
 
     include_top=False drops `fc`; `classes` other than the state dict's gives
     a new, freshly initialised head. Other keyword arguments go to the
     builder (`input_shape`, `preprocessing="torchvision"`, `dtype`, ...).
     """
-    check_choice("architecture", architecture, tuple(ARCHITECTURES))
-    depth, options = ARCHITECTURES[architecture]
+    check_choice("architecture", architecture, tuple(TORCH_ARCHITECTURES))
+    depth, options = TORCH_ARCHITECTURES[architecture]
     source_classes = np.shape(state["fc.weight"])[0] if "fc.weight" in state else None
     load_head = include_top and source_classes is not None and classes in (None, source_classes)
     if include_top and classes is None:
         if source_classes is None:
             raise invalid("classes", classes, "a number: the state dict has no fc.weight")
         classes = source_classes
-    model = ResNet(depth, include_top=include_top, classes=classes or 1000,
+    model = build_resnet(depth, include_top=include_top, classes=classes or 1000,
                    **options, **kwargs)
     avg_down = options["variant"] == "d"
     used = set()

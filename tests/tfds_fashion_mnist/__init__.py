@@ -3,8 +3,8 @@ Fashion-MNIST IDX files (the first 3,000 training and 1,000 test images)."""
 
 import tensorflow_datasets as tfds
 
-from keras_resnet.preprocessing import FASHION_MNIST_CLASSES
-from training import fashion_mnist
+from keras_resnet.training.fashion_mnist import CLASSES
+from keras_resnet.training import fashion_mnist
 
 SIZES = {"train": 3000, "test": 1000}
 
@@ -16,7 +16,7 @@ class FashionMnistIdxSubset(tfds.core.GeneratorBasedBuilder):
         return self.dataset_info_from_configs(
             features=tfds.features.FeaturesDict({
                 "image": tfds.features.Image(shape=(28, 28, 1)),
-                "label": tfds.features.ClassLabel(names=FASHION_MNIST_CLASSES),
+                "label": tfds.features.ClassLabel(names=CLASSES),
             }),
             supervised_keys=("image", "label"),
         )

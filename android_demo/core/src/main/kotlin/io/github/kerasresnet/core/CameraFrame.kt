@@ -3,7 +3,7 @@ package io.github.kerasresnet.core
 /**
  * A YUV_420_888 camera frame as Android's ImageProxy hands it over: three
  * planes, each with a row stride; U and V share a pixel stride (1: planar,
- * 2: interleaved). The same steps as `resnet_edge.camera` on the Python side.
+ * 2: interleaved). The same steps as `keras_resnet.edge.camera` on the Python side.
  */
 class YuvFrame(
     val width: Int,

@@ -8,7 +8,7 @@ import kotlin.math.min
 
 /**
  * The model's evaluation preprocessing, step for step as the Python side
- * (`resnet_edge.preprocess`, itself tested against training's TensorFlow):
+ * (`keras_resnet.edge.preprocess`, itself tested against training's TensorFlow):
  *
  * - channels: alpha composited onto black (c × a/255); grey =
  *   (R·0.2989 + G·0.5870) + B·0.1140 in float32; grey → RGB repeats the value.
@@ -16,7 +16,7 @@ import kotlin.math.min
  *   `tf.image.resize(antialias=True)`: half-pixel centres, the kernel widened
  *   by 1/scale when shrinking, weights summed in order and normalised per
  *   output pixel, all in float32; rows then columns, accumulated in float64.
- * - the input contract (`resnet_edge.input_spec`, README "The input
+ * - the input contract (`keras_resnet.edge.input_spec`, README "The input
  *   contract"): the image, aspect ratio kept, is resized to cover
  *   round(H / f) × round(W / f) (f = the metadata's crop fraction; the side
  *   that binds becomes exact, the other floor(side × scale)), then the centre

@@ -1,142 +1,28 @@
-"""The Android demo's files, from the Python side (`make android-assets`).
+"""The JVM tests' golden vectors: inputs and expected outputs for the plain
+Kotlin of the Android app (android_demo/core), computed by `keras_resnet.edge`'s
+reference preprocessing, camera-frame conversion and postprocessing.
 
-- `write_assets`: an exported `.tflite` with our metadata → the app's assets:
-  model.tflite, metadata.json, samples/*.png and golden.json (each sample's
-  top-3 as the app must compute it: the PNG decoded to RGBA as Android's
-  BitmapFactory does, then `resnet_edge`'s preprocessing and the interpreter).
-- `write_golden_vectors`: inputs and expected outputs for the JVM tests of
-  the app's plain Kotlin (android_demo/core), from `resnet_edge`'s reference
-  preprocessing, camera-frame conversion and postprocessing.
+tests/test_android.py checks that the committed files are what this computes
+now and runs the Kotlin tests against fresh ones. After a change to the
+preprocessing, refresh the committed files with:
 
-Run: python -m export.android MODEL.tflite [--samples DIR] [--assets DIR] [--golden DIR]
+    .venv/bin/python tests/golden_vectors.py
 """
 
-import argparse
-import hashlib
 import os
-import shutil
-import sys
-import tempfile
-import warnings
 
 import numpy as np
 from PIL import Image
 
-from keras_resnet.atomic_files import make_readable
-from resnet_edge import camera, metadata, preprocess
-from resnet_edge.images import UNREADABLE, decode
-from resnet_edge.input_spec import InputSpec
-from resnet_edge.predictor import Predictor, softmax, top_indices
-from resnet_edge.tflite import dequantize, quantize
-from training.run_dir import write_bytes, write_json
+from keras_resnet.atomic_files import write_bytes, write_json
+from keras_resnet.edge import camera, preprocess
+from keras_resnet.edge.input_spec import InputSpec
+from keras_resnet.edge.predictor import softmax, top_indices
+from keras_resnet.edge.tflite import dequantize, quantize
+from keras_resnet.export.android_assets import TOP_K
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ASSETS = os.path.join(ROOT, "android_demo", "app", "src", "main", "assets")
 GOLDEN = os.path.join(ROOT, "android_demo", "core", "src", "test", "resources", "golden")
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
-TOP_K = 3
-
-
-def _fashion_mnist_samples(labels):
-    """(name, image, true label): the first Fashion-MNIST test image of each class."""
-    from training import fashion_mnist
-
-    _, (x, y) = fashion_mnist.load()
-    return [(f"{k:02d}", x[np.flatnonzero(y == k)[0]], labels[k]) for k in range(len(labels))]
-
-
-def _folder_samples(directory, labels, limit=12):
-    """(name, image, true label or None): up to `limit` readable images of a
-    folder, or of a folder tree with one subfolder per class (the subfolder's
-    name is the truth when it is one of `labels`); unreadable files are
-    skipped with a warning that names them."""
-    files = sorted(os.path.join(root, name) for root, _, names in os.walk(directory)
-                   for name in names if name.lower().endswith(IMAGE_EXTENSIONS))
-    samples, skipped = [], []
-    for path in files:
-        if len(samples) == limit:
-            break
-        try:
-            image = decode(path)
-        except UNREADABLE:
-            skipped.append(path)
-            continue
-        truth = os.path.basename(os.path.dirname(path))
-        samples.append((f"{len(samples):02d}", image, truth if truth in labels else None))
-    if skipped:
-        warnings.warn(f"skipped {len(skipped)} unreadable file(s): {', '.join(skipped)}",
-                      stacklevel=2)
-    if not samples:
-        raise ValueError(f"samples={directory!r} is not valid; allowed: a folder holding "
-                         "readable JPEG, PNG, BMP or GIF images")
-    return samples
-
-
-def top_k_as_the_app_does(predictor, rgba):
-    """[(index, probability)] of an H×W×4 uint8 image, best first."""
-    probabilities = predictor.probabilities(rgba)
-    return [(i, float(probabilities[i])) for i in top_indices(probabilities, TOP_K)]
-
-
-def _save_sample(predictor, labels, directory, name, image, truth):
-    """Writes one sample as NAME.png; returns its golden entry."""
-    image = np.asarray(image)
-    mode = {1: "L", 3: "RGB", 4: "RGBA"}[image.shape[-1]]
-    picture = Image.fromarray(image[..., 0] if mode == "L" else image, mode)
-    picture.save(os.path.join(directory, f"{name}.png"))
-    top = top_k_as_the_app_does(predictor, np.asarray(picture.convert("RGBA")))
-    return {"file": f"samples/{name}.png", "truth": truth, "top": [
-        {"index": i, "label": labels[i], "probability": round(p, 6)} for i, p in top]}
-
-
-def write_assets(model_path, assets_dir=ASSETS, samples_dir=None):
-    """Replace the app's model, metadata, samples and golden file; returns
-    the golden dict. Files are written under temporary names, then renamed."""
-    with open(model_path, "rb") as f:
-        content = f.read()
-    try:
-        meta = metadata.read(content)
-    except Exception:  # not a flatbuffer at all
-        meta = None
-    if meta is None:
-        raise ValueError(f"model={model_path!r} is not valid; allowed: a .tflite file that "
-                         "`resnet export` wrote (it carries keras_resnet metadata)")
-    labels = meta["labels"]
-    if samples_dir:
-        samples = _folder_samples(samples_dir, labels)
-    elif labels == list(_fashion_mnist_labels()):
-        samples = _fashion_mnist_samples(labels)
-    else:
-        raise ValueError("--samples is needed: the model is not a Fashion-MNIST classifier, "
-                         "so pass a folder of images it can recognise")
-    predictor = Predictor(model_path)
-    os.makedirs(assets_dir, exist_ok=True)
-    staging = tempfile.mkdtemp(dir=assets_dir, prefix=".samples-")
-    try:
-        make_readable(staging, 0o777)
-        golden = {"model_sha256": hashlib.sha256(content).hexdigest(), "top_k": TOP_K,
-                  "samples": [_save_sample(predictor, labels, staging, *sample)
-                              for sample in samples]}
-        write_bytes(os.path.join(assets_dir, "model.tflite"), content)
-        write_json(os.path.join(assets_dir, "metadata.json"), meta)
-        old = os.path.join(assets_dir, "samples")
-        if os.path.isdir(old):
-            shutil.rmtree(old)
-        os.replace(staging, old)
-        write_json(os.path.join(assets_dir, "golden.json"), golden)
-    finally:
-        if os.path.isdir(staging):
-            shutil.rmtree(staging)
-    return golden
-
-
-def _fashion_mnist_labels():
-    from keras_resnet.preprocessing import FASHION_MNIST_CLASSES
-
-    return FASHION_MNIST_CLASSES
-
-
-# Golden vectors ------------------------------------------------------------
 
 LABELS = [f"class {i}" for i in range(10)]
 SPECS = {  # model inputs the vectors cover: the default model's and three others
@@ -295,30 +181,6 @@ def write_golden_vectors(out_dir=GOLDEN):
     return cases
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(
-        prog="python -m export.android",
-        description="Replace the Android demo's model, metadata, sample images and golden "
-                    "files with an export (a model_<variant>.tflite that `resnet export` "
-                    "wrote), and refresh the JVM tests' golden vectors.")
-    parser.add_argument("model", help="the .tflite file, e.g. exports/<run>/model_int8-io.tflite")
-    parser.add_argument("--samples", help="folder of sample images for the app (needed unless "
-                        "the model classifies Fashion-MNIST)")
-    parser.add_argument("--assets", default=ASSETS, help="assets folder (default: the app's)")
-    parser.add_argument("--golden", default=GOLDEN,
-                        help="golden-vector folder (default: android_demo/core's test resources)")
-    args = parser.parse_args(argv)
-    if not os.path.isfile(args.model):
-        parser.exit(2, f"model={args.model!r} is not valid; allowed: an existing .tflite file\n")
-    try:
-        golden = write_assets(args.model, args.assets, args.samples)
-    except (ValueError, FileNotFoundError) as error:
-        parser.exit(2, f"{error}\n")
-    write_golden_vectors(args.golden)
-    print(f"{args.assets}: model.tflite, metadata.json, golden.json and "
-          f"{len(golden['samples'])} samples; golden vectors in {args.golden}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    write_golden_vectors()
+    print(f"golden vectors written to {GOLDEN}")

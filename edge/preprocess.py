@@ -1,11 +1,11 @@
-"""numpy mirror of `training.augment.preprocess_for_eval`.
+"""numpy mirror of `keras_resnet.training.augment.preprocess_for_eval`.
 
 Channels: alpha composited onto black, grey = (R·0.2989 + G·0.5870) + B·0.1140
 in float32 (`tf.image.rgb_to_grayscale`'s weights). Resize: bilinear with
 antialiasing, the triangle-kernel `ScaleAndTranslate` that
 `tf.image.resize(antialias=True)` runs (half-pixel centres; the kernel widens by
 1/scale when shrinking; weights summed in order and normalised per output
-pixel), then the input contract's crop (`resnet_edge.input_spec`). Every
+pixel), then the input contract's crop (`keras_resnet.edge.input_spec`). Every
 float32 step has a fixed order, so that the Android demo's Kotlin
 (android_demo/core) computes the same values.
 """
@@ -57,7 +57,7 @@ def resize(image, height, width):
 
 def apply_contract(image, spec, store=False):
     """An H×W×C image (C = 1, 3 or 4) through the input contract of the InputSpec
-    `spec` (`resnet_edge.input_spec`): float32 in 0..255, as the training side
+    `spec` (`keras_resnet.edge.input_spec`): float32 in 0..255, as the training side
     computes it; with `store`, the enlarged window in-memory loaders keep."""
     image = to_channels(image, spec.channels)
     resized_h, resized_w, top, left, crop_h, crop_w = spec.crop_box(*image.shape[:2], store)

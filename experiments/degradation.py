@@ -4,12 +4,12 @@ on Fashion-MNIST: plain and residual nets of two depths, the same recipe.
     resnet experiment degradation --depths 20,56 --seeds 0,1 --steps 500
 
 For every seed, depth and kind — "plain", "plain-nobn" (without BatchNorm)
-and "resnet" — it trains through `training.fit.train` with the GradientFlow
+and "resnet" — it trains through `keras_resnet.training.fit.train` with the GradientFlow
 callback, evaluating the test images every `eval_every` steps for the curves
 only (no model selection: the paper's figures plot test error the same way),
 then writes into OUT:
 
-    <kind>-<depth>-seed<s>/   each run (training.run_dir layout + gradients.csv…)
+    <kind>-<depth>-seed<s>/   each run (keras_resnet.training.run_dir layout + gradients.csv…)
     errors.png                training error (dashed) and test error (bold)
                               against iterations, plain nets left, ResNets right
     gradients.png             gradient norm against layer depth at
@@ -25,8 +25,8 @@ import os
 
 import numpy as np
 
-from training import report
-from training.run_dir import RunDir, write_csv, write_text
+from keras_resnet.atomic_files import write_csv, write_text
+from keras_resnet.training.run_dir import RunDir
 
 KINDS = {"plain": {"shortcut": "none"},
          "plain-nobn": {"shortcut": "none", "batch_norm": False},
@@ -40,10 +40,10 @@ def run_experiment(out_dir, *, depths=(20, 56), seeds=(0, 1), kinds=tuple(KINDS)
                    test_images=2000, verbose=2):
     """Trains every net and writes the figures and the table; returns the table."""
     check(depths, seeds, kinds)
-    from training.data import eval_split, load_splits
-    from training.diagnostics import GradientFlow, plot_gradient_norms
-    from training.fit import TrainingFailed, train
-    from training.recipe import load_recipe
+    from keras_resnet.training.data import eval_split, load_splits
+    from keras_resnet.experiments.diagnostics import GradientFlow, plot_gradient_norms
+    from keras_resnet.training.fit import TrainingFailed, train
+    from keras_resnet.training.recipe import load_recipe
 
     base = load_recipe("fashion_mnist", {
         "epochs": 0, "steps": steps, "steps_per_epoch": eval_every, "batch_size": batch_size,
@@ -163,8 +163,10 @@ def plot_errors(runs, eval_every, path):
     """Figure 6 of the paper: training error dashed, test error bold, per net
     (mean over seeds), one panel per kind."""
     kinds = list(dict.fromkeys(r["kind"] for r in runs))
-    figure, axes = report.plt.subplots(1, len(kinds), figsize=(5.5 * len(kinds), 4), squeeze=False,
-                                sharey=True)
+    from keras_resnet.training import plots  # matplotlib: not for the CLI's checks
+
+    figure, axes = plots.plt.subplots(1, len(kinds), figsize=(5.5 * len(kinds), 4),
+                                      squeeze=False, sharey=True)
     for ax, kind in zip(axes[0], kinds):
         depths = sorted({r["depth"] for r in runs if r["kind"] == kind})
         for color, depth in enumerate(depths):
@@ -184,7 +186,7 @@ def plot_errors(runs, eval_every, path):
         ax.set_ylabel("error (%)")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    report.save_figure(figure, path)
+    plots.save_figure(figure, path)
 
 
 def _curve_rows(runs, eval_every):

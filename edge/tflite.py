@@ -57,10 +57,15 @@ class TFLiteModel:
         x = np.zeros(self.input["shape"], self.input["dtype"])
         self.interpreter.set_tensor(self.input["index"], x)
         self.interpreter.invoke()  # warm-up
-        times = []
-        for _ in range(runs):
-            start = time.perf_counter()
-            self.interpreter.invoke()
-            times.append((time.perf_counter() - start) * 1000)
-        times.sort()
-        return statistics.median(times), times[int(0.9 * (len(times) - 1))]
+        return time_ms(self.interpreter.invoke, runs)
+
+
+def time_ms(call, runs):
+    """Median and 90th percentile of the wall time of `runs` calls, in ms."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(0.9 * (len(times) - 1))]

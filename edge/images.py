@@ -9,6 +9,7 @@ preprocessing's job, so that both sides do it with the same arithmetic.
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
 UNREADABLE = (OSError, UnidentifiedImageError, ValueError, SyntaxError)
 
 

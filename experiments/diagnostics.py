@@ -21,8 +21,8 @@ import numpy as np
 import tensorflow as tf
 
 from keras_resnet.features import feature_layers
-from training import report
-from training.run_dir import write_csv
+from keras_resnet.training import plots
+from keras_resnet.atomic_files import write_csv
 
 
 def main_path_kernels(model):
@@ -93,8 +93,8 @@ class GradientFlow(keras.callbacks.Callback):
 def plot_gradient_norms(records, path):
     """Gradient norm against depth: one panel per model, a line for the first
     and the last recorded step. `records`: {model name: gradient rows}."""
-    figure, axes = report.plt.subplots(1, len(records), figsize=(5 * len(records), 3.6),
-                                squeeze=False)
+    figure, axes = plots.plt.subplots(1, len(records), figsize=(5 * len(records), 3.6),
+                                      squeeze=False)
     for ax, (name, rows) in zip(axes[0], records.items()):
         steps = sorted({r["step"] for r in rows})
         for step in dict.fromkeys([steps[0], steps[-1]]) if steps else []:
@@ -107,5 +107,5 @@ def plot_gradient_norms(records, path):
         ax.set_title(name)
         ax.legend()
         ax.grid(alpha=0.3)
-    report.save_figure(figure, path)
+    plots.save_figure(figure, path)
 

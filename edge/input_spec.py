@@ -1,6 +1,6 @@
 """The input contract: how any image becomes a model input, defined once.
 
-Training's loaders and evaluation (TensorFlow, `training.augment`), int8
+Training's loaders and evaluation (TensorFlow, `keras_resnet.training.augment`), int8
 calibration, the metadata in every exported `.tflite`, this runtime's numpy
 preprocessing and the Android app's Kotlin (tested against golden vectors
 made here) all follow `InputSpec`:

@@ -1,6 +1,6 @@
 """Reading our metadata from a `.tflite` file with the pure-Python `flatbuffers`
 package alone (no TensorFlow, no generated schema module), so that any LiteRT
-or tflite-runtime install can read it. `export.tflite_metadata` writes it."""
+or tflite-runtime install can read it. `keras_resnet.export.tflite_metadata` writes it."""
 
 import json
 

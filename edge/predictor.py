@@ -5,9 +5,9 @@ import warnings
 
 import numpy as np
 
-from resnet_edge import images, metadata, preprocess
-from resnet_edge.input_spec import InputSpec
-from resnet_edge.tflite import TFLiteModel
+from keras_resnet.edge import images, metadata, preprocess
+from keras_resnet.edge.input_spec import InputSpec
+from keras_resnet.edge.tflite import TFLiteModel
 
 
 def softmax(logits):

@@ -1,4 +1,4 @@
-"""Evaluation figures and plots of a run (accuracy, confusion matrix, curves)."""
+"""The plots of a run: learning curves, the confusion matrix, a grid of predictions."""
 
 import matplotlib
 
@@ -8,22 +8,6 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 
 from keras_resnet.atomic_files import write_atomically  # noqa: E402
-
-
-def evaluate(model, dataset, labels, class_names):
-    """Accuracy, per-class accuracy and confusion matrix (rows: true class)."""
-    predicted = np.argmax(model.predict(dataset, verbose=0), axis=-1)
-    labels = np.asarray(labels)
-    k = len(class_names)
-    confusion = np.zeros((k, k), np.int64)
-    np.add.at(confusion, (labels, predicted), 1)
-    per_class = confusion.diagonal() / np.maximum(confusion.sum(axis=1), 1)
-    return {
-        "images": int(len(labels)),
-        "accuracy": float(np.mean(predicted == labels)),
-        "per_class_accuracy": {name: float(a) for name, a in zip(class_names, per_class)},
-        "confusion_matrix": confusion.tolist(),
-    }
 
 
 def plot_curves(history, path):

@@ -1,0 +1,28 @@
+"""`resnet calibrate`: measure this kind of device's fastest precision and
+XLA setting (`keras_resnet.training.hardware.calibrate`)."""
+
+from keras_resnet.cli.options import check_at_least
+
+
+def add_parser(sub):
+    parser = sub.add_parser(
+        "calibrate", help="measure this device's fastest precision and XLA setting",
+        description="Time ResNet-20 train steps in every precision, with XLA on and off, "
+                    "on this kind of device, and keep the fastest as the default of "
+                    "recipes whose precision or jit_compile is \"auto\". Run it on an "
+                    "otherwise idle machine (about a minute on 2 CPU cores).")
+    parser.add_argument("--rounds", type=int, default=20,
+                        help="timed steps per setting, interleaved (median kept)")
+    parser.add_argument("--batch-size", type=int, default=128)
+
+
+def run(args):
+    check_at_least(1, rounds=args.rounds, batch_size=args.batch_size)
+    from keras_resnet.training import hardware
+
+    kind, times, decision = hardware.calibrate(rounds=args.rounds, batch=args.batch_size)
+    print(f"{kind}, ResNet-20 28×28×1, batch {args.batch_size}, median of {args.rounds} "
+          "interleaved steps")
+    print(hardware.speed_table(times, args.batch_size))
+    print(f"default for \"auto\": precision {decision['precision']}, XLA "
+          f"{'on' if decision['jit_compile'] else 'off'}; saved in {hardware.cache_file()}")

@@ -1,0 +1,68 @@
+"""`resnet finetune`: transfer learning on a folder of images
+(`keras_resnet.training.finetune`)."""
+
+import os
+
+from keras_resnet.cli.options import UserError, check_at_least, new_run_dir, setting
+
+
+def add_parser(sub):
+    parser = sub.add_parser(
+        "finetune", help="fine-tune a trained model on a folder of your images",
+        description="Two phases: a new head on the frozen backbone, then the top stages "
+                    "at a lower learning rate with every BatchNorm frozen. Example: "
+                    "resnet finetune runs/x/checkpoints/best.keras --data-dir photos/ "
+                    "(photos/<class name>/<images>), or from pretrained weights: resnet "
+                    "finetune --weights torchvision:resnet50.IMAGENET1K_V2 --data-dir photos/.")
+    parser.add_argument("source", nargs="?",
+                        help="a .keras ResNet: a checkpoint of `resnet train`, "
+                             "or a converted keras.applications model")
+    parser.add_argument("--weights", metavar="NAME",
+                        help="start from these pretrained weights instead of a source "
+                             "(`resnet weights list`); their evaluation resize, crop and "
+                             "normalisation become the run's input contract")
+    parser.add_argument("--data-dir", required=True,
+                        help="a folder with one subfolder of images per class")
+    parser.add_argument("--head-epochs", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=5, help="epochs of phase 2")
+    parser.add_argument("--stages", type=int, default=1, help="top stages to unfreeze")
+    parser.add_argument("--lr-factor", type=float, default=0.1,
+                        help="phase 2 learning rate = recipe's × this")
+    parser.add_argument("--recipe", default="fashion_mnist")
+    parser.add_argument("--set", type=setting, action="append", default=[],
+                        metavar="KEY=VALUE", help="override any recipe setting")
+    parser.add_argument("--output", help="run directory (default: runs/finetune-<time>)")
+    parser.add_argument("--overwrite", action="store_true")
+    parser.add_argument("--resume", action="store_true", help="continue a stopped run")
+    parser.add_argument("--quiet", action="store_true")
+
+
+def run(args):
+    from keras_resnet.training.recipe import load_recipe
+
+    check_at_least(1, head_epochs=args.head_epochs, epochs=args.epochs, stages=args.stages)
+    if (args.source is None) == (args.weights is None):
+        raise UserError("give one of a source .keras file and --weights NAME (not both, not neither)")
+    if args.source is not None and (not args.source.endswith(".keras")
+                                    or not os.path.isfile(args.source)):
+        raise UserError(f"source={args.source!r} is not valid; allowed: an existing .keras file")
+    overrides = {"dataset": "folder", "data_dir": args.data_dir, "epochs": args.epochs,
+                 "steps": 0}
+    source = args.source
+    if args.weights:
+        from keras_resnet.pretrained import describe
+
+        info = describe(args.weights)
+        overrides["crop_fraction"] = info["crop"] / info["resize"]
+    recipe = load_recipe(args.recipe, {**dict(args.set), **overrides})
+    output = args.output or new_run_dir("runs", "finetune")
+    from keras_resnet.training.finetune import finetune, pretrained_backbone
+
+    if args.weights:
+        source = pretrained_backbone(args.weights)
+    head, tuned = finetune(recipe, source, output, head_epochs=args.head_epochs,
+                           stages=args.stages, lr_factor=args.lr_factor, resume=args.resume,
+                           overwrite=args.overwrite, verbose=2 if args.quiet else "auto")
+    print(f"test accuracy: {head['test']['accuracy']:.4f} after the head, "
+          f"{tuned['test']['accuracy']:.4f} after fine-tuning, on "
+          f"{tuned['test']['images']} images; model: {tuned['run_dir']}/checkpoints/best.keras")

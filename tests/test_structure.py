@@ -1,0 +1,161 @@
+"""The shape of the code base: one installed namespace, no import cycle, and
+the light parts (command line, edge runtime) free of Keras and TensorFlow."""
+
+import ast
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Folder in the checkout → the package it installs as (pyproject.toml).
+PACKAGES = {"keras_resnet": "keras_resnet", "training": "keras_resnet.training",
+            "export": "keras_resnet.export", "edge": "keras_resnet.edge",
+            "experiments": "keras_resnet.experiments", "cli": "keras_resnet.cli"}
+
+
+def _modules():
+    """{module name: path} of every installed module."""
+    modules = {}
+    for folder, package in PACKAGES.items():
+        for directory, _, files in os.walk(os.path.join(ROOT, folder)):
+            relative = os.path.relpath(directory, os.path.join(ROOT, folder))
+            prefix = package if relative == "." else f"{package}.{relative.replace(os.sep, '.')}"
+            for name in files:
+                if name.endswith(".py"):
+                    stem = name[:-3]
+                    modules[prefix if stem == "__init__" else f"{prefix}.{stem}"] = \
+                        os.path.join(directory, name)
+    return modules
+
+
+def _imports(path, known):
+    """The project modules that the file at `path` imports, at any depth
+    (module level or inside functions)."""
+    with open(path) as f:
+        tree = ast.parse(f.read())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names = [f"{node.module}.{alias.name}" if f"{node.module}.{alias.name}" in known
+                     else node.module for alias in node.names]
+        else:
+            continue
+        found.update(name for name in names if name in known)
+    return found
+
+
+def _cycles(graph):
+    """The strongly connected components of more than one module (Tarjan)."""
+    index, low, stack, on_stack, result = {}, {}, [], set(), []
+
+    def visit(node):
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in graph[node]:
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1 or node in graph[node]:
+                result.append(sorted(component))
+
+    for node in graph:
+        if node not in index:
+            visit(node)
+    return result
+
+
+def test_no_import_cycle_between_modules():
+    modules = _modules()
+    graph = {name: _imports(path, modules) - {name} for name, path in modules.items()}
+    assert len(graph) > 60
+    assert graph["keras_resnet.export.convert"] >= {"keras_resnet.export.tuned",
+                                                    "keras_resnet.export.variants"}
+    assert _cycles(graph) == []
+
+
+def test_the_cycle_check_finds_a_cycle():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_sources_import_the_project_only_through_its_namespace():
+    old = ("training", "export", "edge", "experiments", "cli", "resnet_edge", "resnet_cli")
+    for name, path in _modules().items():
+        with open(path) as f:
+            tree = ast.parse(f.read())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                roots = [alias.name.split(".")[0] for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                roots = [node.module.split(".")[0]]
+            else:
+                continue
+            assert not set(roots) & set(old), f"{name}: line {node.lineno}"
+
+
+@pytest.mark.slow
+def test_the_wheel_installs_one_namespace_and_the_command(tmp_path):
+    # Built from a copy: setuptools writes build/ into the source tree, and
+    # tests/test_edge.py installs from the checkout at the same time.
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".venv", ".git", "build", "runs", "exports", "*.egg-info", "__pycache__"))
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+                            "--no-build-isolation", "-w", str(tmp_path), str(source)],
+                           capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr[-2000:]
+    (wheel,) = tmp_path.glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        entry_points = next(archive.read(n).decode() for n in names
+                            if n.endswith("entry_points.txt"))
+    tops = {n.split("/")[0] for n in names}
+    assert {t for t in tops if not t.endswith(".dist-info")} == {"keras_resnet"}
+    assert "resnet = keras_resnet.cli:main" in entry_points
+    for package in PACKAGES.values():
+        assert package.replace(".", "/") + "/__init__.py" in names, package
+    assert "keras_resnet/training/recipes/demo.toml" in names
+    assert "keras_resnet/converters/pytorch_weights.json" in names
+
+
+@pytest.mark.parametrize("code", [
+    "from keras_resnet.cli import main; main(['summary', 'ResNet21'])",
+    "from keras_resnet.cli import main; main(['export', 'missing.keras'])",
+    "from keras_resnet.cli import main; main(['convert', 'x.pth', 'y.keras'])",
+    "import keras_resnet.edge, keras_resnet.export.variants; keras_resnet.list_models()",
+])
+def test_the_light_parts_import_neither_keras_nor_tensorflow(code):
+    check = (f"import sys; {code}; heavy = {{'keras', 'tensorflow'}} & set(sys.modules); "
+             "assert not heavy, heavy")
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True,
+                            cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_import_keras_resnet_registers_its_layers_whenever_keras_loads():
+    # TensorFlow looks Keras up before it loads it: the look-up must not count.
+    for order in ("import keras_resnet, keras", "import keras, keras_resnet",
+                  "import keras_resnet, tensorflow; import keras"):
+        check = (f"{order}; import keras.saving; "
+                 "assert keras.saving.get_registered_object('keras_resnet>ZeroPadShortcut'); "
+                 "assert keras.saving.get_registered_object('keras_resnet>DropPath')")
+        result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True,
+                                timeout=120)
+        assert result.returncode == 0, (order, result.stderr[-2000:])
