@@ -18,10 +18,10 @@ import numpy as np  # noqa: E402
 from sklearn.datasets import load_sample_images  # noqa: E402
 
 import keras_resnet  # noqa: E402
-from keras_resnet.export.convert import export_model  # noqa: E402
-from keras_resnet.export.verify import keras_latency_ms, sizes  # noqa: E402
 from keras_resnet.edge.input_spec import InputSpec  # noqa: E402
 from keras_resnet.edge.tflite import TFLiteModel  # noqa: E402
+from keras_resnet.export.convert import export_model  # noqa: E402
+from keras_resnet.export.verify import keras_latency_ms, sizes  # noqa: E402
 from keras_resnet.training.augment import preprocess_for_eval  # noqa: E402
 from keras_resnet.training.hardware import cpu_description  # noqa: E402
 

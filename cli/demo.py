@@ -4,7 +4,7 @@ Trains a ResNet through `model.fit` (recipe "demo"), evaluates it on the test
 set, exports float32 and int8 `.tflite` files, checks both with the LiteRT
 interpreter on the test set, and writes a summary:
 
-    RUN/                  the training run (layout in training/run_dir.py)
+    RUN/                  the training run (layout in keras_resnet.training.run_dir)
     RUN/export/           model_{float32,int8}.tflite with metadata (.json and
                           inside the file), saved_model/, report.json, report.md
     RUN/predictions.png   test images with the int8 model's prediction (and truth)
@@ -99,13 +99,13 @@ def run_demo(recipe, run_path, resume=False, out=print):
     import keras
 
     import keras_resnet
-    from keras_resnet.export.from_run import export_checkpoint, preprocessed
+    from keras_resnet.atomic_files import write_text
     from keras_resnet.edge.tflite import TFLiteModel
+    from keras_resnet.export.from_run import export_checkpoint, preprocessed
     from keras_resnet.training import hardware, plots
     from keras_resnet.training.callbacks import StepTimer
     from keras_resnet.training.data import load_splits
     from keras_resnet.training.fit import plan_steps, train
-    from keras_resnet.atomic_files import write_text
     from keras_resnet.training.run_dir import RunDir
 
     start = time.time()
@@ -155,9 +155,9 @@ def run_demo(recipe, run_path, resume=False, out=print):
     grid = np.arange(min(GRID_IMAGES, len(splits.test[0])))
     shown, _ = preprocessed(splits, "test", recipe, grid)
     plots.plot_predictions(splits.test[0][grid], splits.test[1][grid],
-                            int8.predict(shown).argmax(1), splits.class_names,
-                            run.file("predictions.png"),
-                            title="int8 TFLite model: predicted (true) label; red: wrong")
+                           int8.predict(shown).argmax(1), splits.class_names,
+                           run.file("predictions.png"),
+                           title="int8 TFLite model: predicted (true) label; red: wrong")
     out("[5/5] report")
     result = _summary(recipe, run, summary, exported, time.time() - start)
     result["expected_seconds"] = expected.get("seconds")

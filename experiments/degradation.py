@@ -40,8 +40,8 @@ def run_experiment(out_dir, *, depths=(20, 56), seeds=(0, 1), kinds=tuple(KINDS)
                    test_images=2000, verbose=2):
     """Trains every net and writes the figures and the table; returns the table."""
     check(depths, seeds, kinds)
-    from keras_resnet.training.data import eval_split, load_splits
     from keras_resnet.experiments.diagnostics import GradientFlow, plot_gradient_norms
+    from keras_resnet.training.data import eval_split, load_splits
     from keras_resnet.training.fit import TrainingFailed, train
     from keras_resnet.training.recipe import load_recipe
 

@@ -20,9 +20,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_resnet.atomic_files import write_csv
 from keras_resnet.features import feature_layers
 from keras_resnet.training import plots
-from keras_resnet.atomic_files import write_csv
 
 
 def main_path_kernels(model):

@@ -205,10 +205,10 @@ def main(model_path, run_dir, calibration_path, work_dir, epochs, sparsity, clus
 
     import keras_resnet  # noqa: F401 (registers the layers the model holds)
     from keras_resnet.atomic_files import write_bytes
+    from keras_resnet.specs import DEEPEST_GRAPH_RECURSION_LIMIT
     from keras_resnet.training.data import load_splits
     from keras_resnet.training.pipeline import train_stream
     from keras_resnet.training.recipe import make_recipe
-    from keras_resnet.specs import DEEPEST_GRAPH_RECURSION_LIMIT
     from keras_resnet.training.run_dir import RunDir
 
     sys.setrecursionlimit(max(sys.getrecursionlimit(), DEEPEST_GRAPH_RECURSION_LIMIT))

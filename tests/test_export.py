@@ -8,11 +8,11 @@ import keras
 import pytest
 
 import keras_resnet as kr
+from keras_resnet.edge.tflite import TFLiteModel
 from keras_resnet.export import tflite_metadata
 from keras_resnet.export.convert import ExportError, export_model, in_float32
 from keras_resnet.export.from_run import export_checkpoint
 from keras_resnet.export.verify import op_names
-from keras_resnet.edge.tflite import TFLiteModel
 
 from helpers import EXPORT_VARIANTS as VARIANTS
 

@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 from sklearn.datasets import load_sample_images
 
-from keras_resnet.export.tflite_metadata import embed
 from keras_resnet.edge import Predictor, preprocess
 from keras_resnet.edge.input_spec import InputSpec
+from keras_resnet.export.tflite_metadata import embed
 from keras_resnet.training import image_folder
 from keras_resnet.training.augment import preprocess_for_eval
 

@@ -12,8 +12,8 @@ import numpy as np
 import tensorflow as tf
 
 from keras_resnet.training.augment import store_image
-from keras_resnet.training.image_folder import MAX_BYTES
 from keras_resnet.training.fashion_mnist import TFDS_HOST, reachable
+from keras_resnet.training.image_folder import MAX_BYTES
 
 
 def _builder(name, data_dir):

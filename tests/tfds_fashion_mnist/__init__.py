@@ -3,8 +3,8 @@ Fashion-MNIST IDX files (the first 3,000 training and 1,000 test images)."""
 
 import tensorflow_datasets as tfds
 
-from keras_resnet.training.fashion_mnist import CLASSES
 from keras_resnet.training import fashion_mnist
+from keras_resnet.training.fashion_mnist import CLASSES
 
 SIZES = {"train": 3000, "test": 1000}
 
