@@ -111,6 +111,17 @@ def test_sources_import_the_project_only_through_its_namespace():
 
 
 @pytest.mark.slow
+def test_the_readme_tree_names_every_module():
+    with open(os.path.join(ROOT, "README.md")) as f:
+        text = f.read()
+    tree = text[text.index("## How it is built"):text.index("Two rules keep it easy")]
+    for folder in PACKAGES:
+        assert f"\n{folder}/ " in tree, folder
+        for name in os.listdir(os.path.join(ROOT, folder)):
+            if name.endswith(".py") and name != "__init__.py" and folder != "cli":
+                assert name in tree, f"{folder}/{name}"
+
+
 def test_the_wheel_installs_one_namespace_and_the_command(tmp_path):
     # Built from a copy: setuptools writes build/ into the source tree, and
     # tests/test_edge.py installs from the checkout at the same time.
