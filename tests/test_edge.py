@@ -130,12 +130,24 @@ def _predict_top1(bin_dir, model_path, cwd):
 @pytest.mark.slow
 @pytest.mark.venv
 def test_edge_extra_installs_and_runs_without_tensorflow(models, tmp_path):
-    """pip install ".[edge]" into a new virtual environment: no TensorFlow comes
-    with it, and `resnet predict` gives the in-process interpreter's top-1."""
+    """pip install ".[edge]" into a new virtual environment: one namespace and
+    the command are installed, no TensorFlow comes with them, and `resnet
+    predict` gives the in-process interpreter's top-1."""
     bin_dir = _venv_with(tmp_path, "-c", os.path.join(ROOT, "constraints.txt"), f"{ROOT}[edge]")
     probe = subprocess.run([str(bin_dir / "python"), "-c", "import tensorflow"],
                            capture_output=True, text=True)
     assert probe.returncode != 0 and "No module named 'tensorflow'" in probe.stderr
+    listing = subprocess.run([str(bin_dir / "python"), "-c", "import importlib.metadata as m; "
+                              "print('\\n'.join(map(str, m.files('keras3-resnet'))))"],
+                             capture_output=True, text=True, cwd=tmp_path)  # not the checkout's
+    files = listing.stdout.split()
+    tops = {f.split("/")[0] for f in files if not f.startswith("..")}
+    assert {t for t in tops if not t.endswith(".dist-info")} == {"keras_resnet"}, tops
+    assert [f for f in files if f.startswith("..")] == ["../../../bin/resnet"]
+    for package in ("training", "export", "edge", "experiments", "cli"):
+        assert f"keras_resnet/{package}/__init__.py" in files, package
+    assert "keras_resnet/training/recipes/demo.toml" in files
+    assert "keras_resnet/converters/pytorch_weights.json" in files
     assert _predict_top1(bin_dir, models["int8-io"], tmp_path) == _expected_top1(models["int8-io"])
 
 
