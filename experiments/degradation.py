@@ -162,9 +162,9 @@ def markdown(table):
 def plot_errors(runs, eval_every, path):
     """Figure 6 of the paper: training error dashed, test error bold, per net
     (mean over seeds), one panel per kind."""
-    kinds = list(dict.fromkeys(r["kind"] for r in runs))
     from keras_resnet.training import plots  # matplotlib: not for the CLI's checks
 
+    kinds = list(dict.fromkeys(r["kind"] for r in runs))
     figure, axes = plots.plt.subplots(1, len(kinds), figsize=(5.5 * len(kinds), 4),
                                       squeeze=False, sharey=True)
     for ax, kind in zip(axes[0], kinds):

@@ -28,8 +28,9 @@ def tuned_int8(variants, model_path, run_dir, calibration, work_dir, *, epochs=1
     outputs = [os.path.join(work_dir, f"tuned-{v}.tflite") for v in variants]
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "keras_resnet.export.tuned_worker", os.path.abspath(model_path), run_dir,
-             calibration_path, work_dir, str(epochs), str(sparsity), str(clusters), *variants],
+            [sys.executable, "-m", "keras_resnet.export.tuned_worker",
+             os.path.abspath(model_path), run_dir, calibration_path, work_dir, str(epochs),
+             str(sparsity), str(clusters), *variants],
             env=env, capture_output=True, text=True)
         if result.returncode != 0:
             lines = [line for line in result.stderr.strip().splitlines() if line.strip()]

@@ -106,21 +106,21 @@ def ResNet34(include_top=True, weights=None, input_tensor=None, input_shape=None
 @named
 def ResNet50(include_top=True, weights=None, input_tensor=None, input_shape=None,
              pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
-    """ResNet-50: bottleneck blocks, 3/4/6/3 per stage; weights="imagenet" is keras.applications'."""
+    """ResNet-50: bottleneck blocks, 3/4/6/3 per stage; takes weights="imagenet"."""
     return _build(ResNet, 50, arguments=locals())
 
 
 @named
 def ResNet101(include_top=True, weights=None, input_tensor=None, input_shape=None,
               pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
-    """ResNet-101: bottleneck blocks, 3/4/23/3 per stage; weights="imagenet" is keras.applications'."""
+    """ResNet-101: bottleneck blocks, 3/4/23/3 per stage; takes weights="imagenet"."""
     return _build(ResNet, 101, arguments=locals())
 
 
 @named
 def ResNet152(include_top=True, weights=None, input_tensor=None, input_shape=None,
               pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
-    """ResNet-152: bottleneck blocks, 3/8/36/3 per stage; weights="imagenet" is keras.applications'."""
+    """ResNet-152: bottleneck blocks, 3/8/36/3 per stage; takes weights="imagenet"."""
     return _build(ResNet, 152, arguments=locals())
 
 

@@ -10,8 +10,8 @@ import org.junit.Test
 
 /**
  * The Kotlin preprocessing, camera conversion and postprocessing against
- * vectors that the Python side (`python -m export.android`, module
- * export/android.py) computed from the same inputs. The folder is the system
+ * vectors that the Python side (tests/golden_vectors.py) computed from the
+ * same inputs. The folder is the system
  * property golden.dir, else the committed src/test/resources/golden.
  */
 class GoldenVectorsTest {
