@@ -14,6 +14,10 @@ import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from keras_resnet.cpu import choose_onednn, cpu_description  # noqa: E402
+
+choose_onednn()  # as the resnet command does, before TensorFlow loads
+
 import numpy as np  # noqa: E402
 from sklearn.datasets import load_sample_images  # noqa: E402
 
@@ -23,7 +27,6 @@ from keras_resnet.edge.tflite import TFLiteModel  # noqa: E402
 from keras_resnet.export.convert import export_model  # noqa: E402
 from keras_resnet.export.verify import keras_latency_ms, sizes  # noqa: E402
 from keras_resnet.training.augment import preprocess_for_eval  # noqa: E402
-from keras_resnet.training.hardware import cpu_description  # noqa: E402
 
 SPEC = InputSpec.for_style(224, 3, "imagenet")
 VARIANTS = ["float32", "float16", "dynamic", "int8"]

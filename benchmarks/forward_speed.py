@@ -13,11 +13,14 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from keras_resnet.cpu import choose_onednn, cpu_description  # noqa: E402
+
+choose_onednn()  # as the resnet command does, before TensorFlow loads
+
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import keras_resnet  # noqa: E402
-from keras_resnet.training.hardware import cpu_description  # noqa: E402
 
 
 def main():

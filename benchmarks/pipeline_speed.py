@@ -17,6 +17,10 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from keras_resnet.cpu import choose_onednn, cpu_description  # noqa: E402
+
+choose_onednn()  # as the resnet command does, before TensorFlow loads
+
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
@@ -24,7 +28,6 @@ import tensorflow as tf  # noqa: E402
 import keras_resnet  # noqa: E402
 from keras_resnet.edge.input_spec import InputSpec  # noqa: E402
 from keras_resnet.training import fashion_mnist  # noqa: E402
-from keras_resnet.training.hardware import cpu_description  # noqa: E402
 from keras_resnet.training.pipeline import train_stream  # noqa: E402
 
 

@@ -69,9 +69,9 @@ def main():
         mode, intra, inter = args.worker
         return worker(mode, int(intra), int(inter), args.steps, args.batch)
 
-    from keras_resnet.training import hardware
+    from keras_resnet import cpu
 
-    cores = hardware.usable_cores()
+    cores = cpu.usable_cores()
     settings = {"plain Keras: arrays, default pools": ("arrays", 0, 0),
                 "ours: stream, default pools": ("stream", 0, 0),
                 **{f"ours: stream, intra {cores}, inter {k}": ("stream", cores, k)
@@ -85,7 +85,7 @@ def main():
                 capture_output=True, text=True, check=True)
             rates[name].append(json.loads(done.stdout.strip().splitlines()[-1])["images_per_s"])
     base = statistics.median(rates["plain Keras: arrays, default pools"])
-    print(f"{hardware.cpu_description()}; ResNet-20 28×28×1 float32, batch {args.batch}, "
+    print(f"{cpu.cpu_description()}; ResNet-20 28×28×1 float32, batch {args.batch}, "
           f"{args.steps} timed steps per process, median of {args.rounds} alternating rounds")
     print("| setting | images/s (median) | lowest – highest | vs plain Keras |")
     print("|---|--:|--:|--:|")

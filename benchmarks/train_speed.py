@@ -13,6 +13,10 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from keras_resnet.cpu import choose_onednn, cpu_description  # noqa: E402
+
+choose_onednn()  # as the resnet command does, before TensorFlow loads
+
 import keras  # noqa: E402
 
 from keras_resnet.training import hardware  # noqa: E402
@@ -24,7 +28,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=30)
     args = parser.parse_args()
     times = hardware.measure(batch=args.batch, rounds=args.rounds)
-    print(f"{hardware.device_kind()}, {hardware.cpu_description()}; ResNet-20 28×28×1, batch {args.batch}, backend "
+    print(f"{hardware.device_kind()}, {cpu_description()}; ResNet-20 28×28×1, batch {args.batch}, backend "
           f"{keras.backend.backend()}, median of {args.rounds} interleaved steps")
     print(hardware.speed_table(times, args.batch))
     precision, jit, _ = hardware.choose(times)

@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 
+from keras_resnet import cpu
 from keras_resnet.cli import (android_assets, calibrate, convert, demo, evaluate, experiment,
                               export, finetune, models, predict, summary, train, weights)
 from keras_resnet.specs import DEEPEST_GRAPH_RECURSION_LIMIT
@@ -34,6 +35,7 @@ def parser():
 def main(argv=None):
     args = parser().parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads
+    cpu.choose_onednn()  # oneDNN on where it helps, for this process and its children
     # For the whole process (an application may; the library raises it only
     # while it builds): ResNet-1202's checkpoints must load for resume,
     # evaluation and export, and Keras maps their graphs recursively.

@@ -21,6 +21,7 @@ import time
 import numpy as np
 
 from keras_resnet.cli.options import new_run_dir, recipe_overrides, resumed_recipe
+from keras_resnet.cpu import cpu_description, int8_note
 from keras_resnet.models import list_models
 
 MAX_INT8_DROP = 0.01
@@ -123,8 +124,8 @@ def run_demo(recipe, run_path, resume=False, out=print):
         f"{splits.channels}, {len(splits.class_names)} classes")
     out(f"      {recipe.model}: {params:,} parameters, {macs / 1e6:.1f} M MACs per image")
     out(f"      expected: {estimate_disk(params) / 1e6:.0f} MB of disk in {run.path}; the time "
-        f"from the first training steps on this machine ({hardware.cpu_model()}, "
-        f"{threads['cores']} usable cores)")
+        f"from the first training steps on this machine ({cpu_description()}; "
+        f"{threads['cores']} threads)")
     out(f"[2/5] training: {plan['total_steps']} steps of {recipe.batch_size} images "
         f"({plan['epochs']} epochs of {plan['steps_per_epoch']} steps), selecting on "
         "the validation split")
@@ -229,6 +230,10 @@ def _summary(recipe, run, summary, exported, wall):
         "disk_bytes": disk,
         "files": files,
         "android": f"make android-assets TFLITE={_show(variants['int8']['file'])}",
+        "cpu": cpu_description(),
+        "onednn": summary["device"]["onednn"],
+        "int8_speed": int8_note(variants["int8"]["latency"]["1_thread"]["median_ms"],
+                                variants["float32"]["latency"]["1_thread"]["median_ms"]),
     }
 
 
@@ -256,6 +261,9 @@ def markdown(result):
               f"{result['demo_seconds'] / 60:.1f} min; {result['disk_bytes'] / 1e6:.1f} MB "
               "on disk",
               _estimate_line(result),
+              f"CPU: {result['cpu']}; TensorFlow's oneDNN kernels "
+              f"{'on' if result['onednn']['enabled'] else 'off'} ({result['onednn']['reason']})",
+              f"{result['int8_speed']}",
               "",
               f"- run directory: {_show(result['run_dir'])}",
               f"- Keras model: {_show(files['model'])}",

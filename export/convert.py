@@ -98,6 +98,7 @@ def export_model(model_path, out_dir, quantizations, *, calibration=None, labels
 
 
 def _verify(model, work, out_dir, written, test, runs):
+    from keras_resnet.cpu import cpu_description, int8_capability
     from keras_resnet.export.verify import keras_latency_ms, markdown, verify_variant
 
     images, labels = test
@@ -107,6 +108,7 @@ def _verify(model, work, out_dir, written, test, runs):
               "keras": {"images": int(len(labels)),
                         "accuracy": float(np.mean(keras_probs.argmax(1) == labels)),
                         "latency": {"median_ms": median, "p90_ms": p90}},
+              "cpu": cpu_description(), "int8_instructions": int8_capability(),
               "variants": {}}
     for q, final_path in written.items():
         local = os.path.join(work, os.path.basename(final_path))

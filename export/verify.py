@@ -5,6 +5,7 @@ import gzip
 import numpy as np
 import tensorflow as tf
 
+from keras_resnet.cpu import int8_note
 from keras_resnet.edge.tflite import TFLiteModel, time_ms
 
 
@@ -58,6 +59,12 @@ def markdown(report):
             f"{v['accuracy']:.4f} | {v['agreement_with_keras']:.4f} | "
             f"{v['max_abs_output_difference']:.2e} | {one['median_ms']:.2f} / {one['p90_ms']:.2f} | "
             f"{two['median_ms']:.2f} / {two['p90_ms']:.2f} |")
+    one_thread = {name: v["latency"]["1_thread"]["median_ms"]
+                  for name, v in report["variants"].items()}
+    notes = [f"- {name}: {int8_note(ms, one_thread['float32'])}"
+             for name, ms in one_thread.items() if "float32" in one_thread and "int8" in name]
+    if report.get("cpu"):
+        lines += ["", f"Latencies measured on {report['cpu']} (LiteRT).", *notes]
     return "\n".join(lines) + "\n"
 
 

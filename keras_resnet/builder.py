@@ -10,6 +10,7 @@ from keras import layers
 
 from keras_resnet.arguments import check_choice, check_number, invalid
 from keras_resnet.blocks import BlockOptions, residual_block, stem
+from keras_resnet.cpu import ONEDNN_VARIABLE, onednn_state
 from keras_resnet.preprocessing import normalization_layer
 from keras_resnet.specs import (FAMILY_VARIANTS, SPECS, VARIANTS, NetSpec,
                                 graph_recursion_limit, wide_spec)
@@ -93,6 +94,8 @@ def build(spec: NetSpec, default_name, *, include_top=True, weights=None,
     check_number("bn_epsilon", bn_epsilon, low=0, low_open=True)
     data_format = data_format or keras.config.image_data_format()
     check_choice("data_format", data_format, DATA_FORMATS)
+    if data_format == "channels_first":
+        _check_channels_first_runs()
     if weights is not None and not isinstance(weights, str):
         raise invalid("weights", weights, "None, 'imagenet', a weights name or the path "
                       "of a .weights.h5/.keras file")
@@ -123,6 +126,20 @@ def build(spec: NetSpec, default_name, *, include_top=True, weights=None,
     if weights is not None:
         load_weights(model, weights)
     return model
+
+
+def _check_channels_first_runs():
+    """TensorFlow has NCHW convolutions on CPU only in its oneDNN kernels:
+    without them (and without a GPU) the model would fail at its first call."""
+    if keras.backend.backend() != "tensorflow":
+        return
+    import tensorflow as tf
+
+    if not tf.config.list_physical_devices("GPU") and not onednn_state()["enabled"]:
+        raise invalid("data_format", "channels_first", "'channels_last' here: TensorFlow "
+                      "runs NCHW convolutions on CPU only with its oneDNN kernels, which are "
+                      f"off in this process (set {ONEDNN_VARIABLE}=1 before TensorFlow is "
+                      "imported, or use the JAX or PyTorch backend)")
 
 
 @contextlib.contextmanager

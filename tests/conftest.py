@@ -2,6 +2,11 @@ import json
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# The suite runs with TensorFlow's oneDNN kernels on, as the resnet command
+# sets them on x86 (keras_resnet.cpu.choose_onednn), whatever TensorFlow's own
+# default for this CPU; tests marked for it run the other side in subprocesses
+# (tests/test_onednn.py).
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from keras_resnet import cpu
 from keras_resnet.training import hardware
 
 F32, F32_XLA = ("float32", False), ("float32", True)
@@ -73,8 +74,8 @@ def test_auto_follows_the_rule_until_this_device_is_calibrated(tmp_path, monkeyp
 ])
 def test_thread_pools_never_exceed_the_cores_the_process_may_use(monkeypatch, affinity,
                                                                  quota, cores):
-    monkeypatch.setattr(hardware.os, "sched_getaffinity", lambda pid: affinity)
-    monkeypatch.setattr(hardware, "_cgroup_quota", lambda: quota)
+    monkeypatch.setattr(cpu.os, "sched_getaffinity", lambda pid: affinity)
+    monkeypatch.setattr(cpu, "_cgroup_quota", lambda: quota)
     settings = hardware.thread_settings()
     assert settings["cores"] == cores
     assert 1 <= settings["inter_op"] <= settings["intra_op"] <= cores
@@ -91,8 +92,8 @@ def test_thread_pools_never_exceed_the_cores_the_process_may_use(monkeypatch, af
     ({}, None),
 ])
 def test_cgroup_cpu_quota_v1_and_v2(monkeypatch, files, quota):
-    monkeypatch.setattr(hardware, "_read_text", files.get)
-    assert hardware._cgroup_quota() == quota
+    monkeypatch.setattr(cpu, "_read_text", files.get)
+    assert cpu._cgroup_quota() == quota
 
 
 def test_a_process_pinned_to_one_cpu_runs_tensorflow_on_one_thread():
@@ -111,6 +112,15 @@ def test_a_process_pinned_to_one_cpu_runs_tensorflow_on_one_thread():
 
 
 def test_cpu_description_names_the_model_and_the_usable_cores():
-    text = hardware.cpu_description()
-    assert hardware.cpu_model() in text
+    text = cpu.cpu_description()
+    assert cpu.cpu_model() in text
     assert f"{len(os.sched_getaffinity(0))} usable cores of {os.cpu_count()}" in text
+
+
+def test_calibrate_measures_onednn_in_fresh_processes_and_caches_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_RESNET_CACHE", str(tmp_path))
+    kind, measured, entry = hardware.calibrate_onednn(batch=8, rounds=2, repeats=1)
+    assert set(measured) == {True, False} and all(t > 0 for t in measured.values())
+    assert entry["enabled"] == (measured[True] <= measured[False])
+    assert kind == cpu.onednn_kind() and cpu.cached_onednn() == entry
+    assert "images/s with oneDNN" in entry["reason"]

@@ -8,6 +8,7 @@ import pytest
 
 import keras_resnet as kr
 from helpers import randomize
+from keras_resnet.cpu import onednn_state
 from keras_resnet.model_table import trainable_params
 
 
@@ -65,6 +66,13 @@ def test_squeeze_excitation_matches_timm_seresnet50_size():
                           else (64, 64, 3), classes=10, data_format=fmt),
 ], ids=["resnet20", "resnet50d"])
 def test_channels_first_computes_the_same_function(build, rng):
+    """In this process's oneDNN mode; tests/test_onednn.py runs the other."""
+    if keras.backend.backend() == "tensorflow" and not onednn_state()["enabled"]:
+        # TensorFlow on CPU has no NCHW convolution without oneDNN.
+        with pytest.raises(ValueError, match="data_format='channels_first' is not valid; "
+                                             "allowed: 'channels_last' here"):
+            build("channels_first")
+        return
     last = randomize(build("channels_last"), rng)
     first = build("channels_first")
     for layer in first.layers:

@@ -55,6 +55,7 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
     device = (run.read_config()["device"] if resume
               else hardware.resolve(recipe.precision, recipe.jit_compile))
     device["threads"] = threads  # this session's: a resumed run may be on another machine
+    device["onednn"] = hardware.onednn()
     strategy = _strategy(recipe)
     device["replicas"] = (len(keras.distribution.list_devices()) if recipe.distribute == "jax"
                           else strategy.num_replicas_in_sync)

@@ -10,7 +10,10 @@ cached decision for this kind of device when there is one, and otherwise
 a rule per kind of device (`_rule`, with where its numbers come from); either
 way the choice and its reason go into the run's config.json and summary.json.
 Nothing is measured during a run: a run's settings must not depend on how
-busy the machine was when it started.
+busy the machine was when it started. `resnet calibrate` also times
+TensorFlow's oneDNN kernels on and off (`measure_onednn`, in subprocesses:
+the setting is read when TensorFlow loads) and caches the faster for this
+CPU, which `keras_resnet.cpu.choose_onednn` applies at the next start.
 
 TensorFlow's thread pools are sized from the cores this process may use
 (`usable_cores`: the affinity mask, capped by a cgroup CPU quota), not from
@@ -19,11 +22,12 @@ the machine's CPU count, and recorded beside the precision decision.
 
 import datetime
 import json
-import math
 import os
-import platform
 import statistics
+import subprocess
+import sys
 import time
+import warnings
 
 import keras
 import numpy as np
@@ -31,18 +35,14 @@ import tensorflow as tf
 from filelock import FileLock
 
 import keras_resnet
+from keras_resnet import cpu
 from keras_resnet.atomic_files import write_json
+from keras_resnet.cpu import cache_file, cpu_model, usable_cores
 
 SETTINGS = (("float32", False), ("float32", True), ("mixed_bfloat16", False),
             ("mixed_bfloat16", True), ("mixed_float16", False), ("mixed_float16", True))
 XLA_GAIN = 1.1
 HALF_GAIN = 1.25
-
-
-def cache_file():
-    root = os.environ.get("KERAS_RESNET_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "keras3-resnet")
-    return os.path.join(root, "device_defaults.json")
 
 
 def device_kind():
@@ -58,71 +58,24 @@ def device_kind():
             f"{keras.backend.backend()} backend")
 
 
-def cpu_model():
-    """The CPU's model name, e.g. "AMD EPYC 9R14"."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f
-                     if line.startswith("model name")]
-    except OSError:  # not Linux
-        names = []
-    return names[0] if names else platform.processor() or platform.machine()
-
-
-# CPU flags that decide which kernels oneDNN and XNNPACK can use.
-SPEED_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx_vnni",
-               "amx_bf16", "amx_int8", "amx_tile")
-
-
 # benchmarks/thread_speed.py on a 2-core AMD EPYC (README, "Threads"): one
 # inter-op thread trained at 572 images/s, one per core at 636.
 INTER_OP_REASON = "one intra- and one inter-op thread per core (one inter-op thread was slower)"
 
 
-def usable_cores():
-    """CPUs this process may run on: its affinity mask, capped by a cgroup CPU
-    quota (a container may see every host CPU and be allowed two)."""
-    cores = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-             else os.cpu_count() or 1)
-    quota = _cgroup_quota()
-    return max(1, min(cores, math.ceil(quota))) if quota else cores
-
-
-def _cgroup_quota():
-    """CPUs allowed by the cgroup (v2 cpu.max, else v1 cfs quota), or None."""
-    v2 = _read_text("/sys/fs/cgroup/cpu.max")  # "200000 100000" or "max 100000"
-    if v2 is not None:
-        fields = v2.split()
-    else:
-        quota = _read_text("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")  # -1: none
-        period = _read_text("/sys/fs/cgroup/cpu/cpu.cfs_period_us")
-        if quota is None or period is None:
-            return None
-        fields = [quota.strip(), period.strip()]
-    try:
-        quota, period = fields
-        return None if quota in ("max", "-1") else int(quota) / int(period)
-    except ValueError:  # unexpected format: no quota known
-        return None
-
-
-def _read_text(path):
-    try:
-        with open(path) as f:
-            return f.read()
-    except OSError:
-        return None
-
-
-def cpu_description():
-    """The CPU every benchmark figure is quoted with, e.g. "AMD EPYC 9R14, 2
-    usable cores of 2, flags avx2 fma avx512f avx512_bf16"."""
-    text = _read_text("/proc/cpuinfo") or ""
-    flags = next((line.split(":", 1)[1].split() for line in text.splitlines()
-                  if line.startswith("flags")), [])
-    shown = " ".join(f for f in SPEED_FLAGS if f in flags) or "unknown"
-    return (f"{cpu_model()}, {usable_cores()} usable cores of {os.cpu_count()}, "
-            f"flags {shown}")
+def onednn():
+    """`cpu.onednn_state()` for a run's config.json. Warns (once) when the
+    oneDNN kernels are off on a CPU and nobody chose so: a script that imported
+    TensorFlow itself on a CPU where TensorFlow leaves them off."""
+    state = cpu.onednn_state()
+    if (not state["enabled"] and cpu.ONEDNN_VARIABLE not in os.environ
+            and keras.backend.backend() == "tensorflow"
+            and not tf.config.list_physical_devices("GPU")):
+        warnings.warn(f"TensorFlow's oneDNN kernels are off on this CPU ({cpu.cpu_model()}): "
+                      "training runs about 1.6× slower (measured on an AVX2 EPYC); set "
+                      f"{cpu.ONEDNN_VARIABLE}=1 before importing TensorFlow (the resnet "
+                      "command does)", stacklevel=2)
+    return state
 
 
 def thread_settings():
@@ -215,14 +168,55 @@ def calibrate(**measure_args):
     """Measures this kind of device, caches and returns (kind, times, decision)."""
     kind, times = device_kind(), measure(**measure_args)
     precision, jit, reason = choose(times)
+    entry = {"precision": precision, "jit_compile": jit, "reason": reason,
+             "measured": datetime.date.today().isoformat()}
+    _store(kind, entry)
+    return kind, times, entry
+
+
+def measure_onednn(*, batch=128, rounds=10, repeats=2, input_shape=(28, 28, 1)):
+    """{True: seconds, False: seconds}: median float32 train-step time with
+    TensorFlow's oneDNN kernels on and off. The setting is read when TensorFlow
+    loads, so each measurement is a fresh process; on and off alternate
+    `repeats` times so that the machine's noise hits both alike."""
+    code = ("import json; from keras_resnet.training import hardware; "
+            "print(json.dumps(hardware.measure(((\"float32\", False),), batch=%d, rounds=%d, "
+            "input_shape=%r)[\"float32\", False]))" % (batch, rounds, tuple(input_shape)))
+    times = {True: [], False: []}
+    for _ in range(repeats):
+        for enabled in (True, False):
+            env = {**os.environ, cpu.ONEDNN_VARIABLE: str(int(enabled)),
+                   "TF_CPP_MIN_LOG_LEVEL": "3"}
+            done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                                  text=True)
+            if done.returncode:
+                raise RuntimeError(f"the oneDNN {'on' if enabled else 'off'} probe failed: "
+                                   f"{done.stderr.strip().splitlines()[-1:]}")
+            times[enabled].append(float(done.stdout.strip().splitlines()[-1]))
+    return {enabled: statistics.median(values) for enabled, values in times.items()}
+
+
+def calibrate_onednn(batch=128, **measure_args):
+    """Measures oneDNN on/off on this CPU, caches the faster for `cpu.choose_onednn`
+    and returns (kind, times, decision)."""
+    times = measure_onednn(batch=batch, **measure_args)
+    enabled = times[True] <= times[False]
+    reason = (f"float32 ResNet-20 train step {batch / times[True]:.0f} images/s with oneDNN, "
+              f"{batch / times[False]:.0f} without")
+    kind = cpu.onednn_kind()
+    entry = {"enabled": enabled, "reason": reason,
+             "measured": datetime.date.today().isoformat()}
+    _store(kind, entry)
+    return kind, times, entry
+
+
+def _store(kind, entry):
     path = cache_file()
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with FileLock(path + ".lock"):
         cache = _read(path)
-        cache[kind] = {"precision": precision, "jit_compile": jit, "reason": reason,
-                       "measured": datetime.date.today().isoformat()}
+        cache[kind] = entry
         write_json(path, cache)
-    return kind, times, cache[kind]
 
 
 def speed_table(times, batch):
