@@ -9,8 +9,10 @@ from keras_resnet.cli.options import UserError, check_at_least, new_run_dir, set
 def add_parser(sub):
     parser = sub.add_parser(
         "finetune", help="fine-tune a trained model on a folder of your images",
-        description="Two phases: a new head on the frozen backbone, then the top stages "
-                    "at a lower learning rate with every BatchNorm frozen. Example: "
+        description="Two phases: a linear probe (a new head fitted on the frozen "
+                    "backbone's features, seconds), then the top stages from it at a lower "
+                    "learning rate with every BatchNorm frozen, early-stopped on validation. "
+                    "Defaults adapt to small folders and say so. Example: "
                     "resnet finetune runs/x/checkpoints/best.keras --data-dir photos/ "
                     "(photos/<class name>/<images>), or from pretrained weights: resnet "
                     "finetune --weights torchvision:resnet50.IMAGENET1K_V2 --data-dir photos/.")
@@ -23,8 +25,10 @@ def add_parser(sub):
                              "normalisation become the run's input contract")
     parser.add_argument("--data-dir", required=True,
                         help="a folder with one subfolder of images per class")
-    parser.add_argument("--head-epochs", type=int, default=3)
-    parser.add_argument("--epochs", type=int, default=5, help="epochs of phase 2")
+    parser.add_argument("--probe-only", action="store_true",
+                        help="only the linear probe: the baseline to beat, in seconds")
+    parser.add_argument("--epochs", type=int, default=5,
+                        help="epochs of phase 2 (small folders get a minimum of steps)")
     parser.add_argument("--stages", type=int, default=1, help="top stages to unfreeze")
     parser.add_argument("--lr-factor", type=float, default=0.1,
                         help="phase 2 learning rate = recipe's × this")
@@ -40,7 +44,7 @@ def add_parser(sub):
 def run(args):
     from keras_resnet.training.recipe import load_recipe
 
-    check_at_least(1, head_epochs=args.head_epochs, epochs=args.epochs, stages=args.stages)
+    check_at_least(1, epochs=args.epochs, stages=args.stages)
     if (args.source is None) == (args.weights is None):
         raise UserError("give one of a source .keras file and --weights NAME (not both, not neither)")
     if args.source is not None and (not args.source.endswith(".keras")
@@ -60,9 +64,14 @@ def run(args):
 
     if args.weights:
         source = pretrained_backbone(args.weights)
-    head, tuned = finetune(recipe, source, output, head_epochs=args.head_epochs,
-                           stages=args.stages, lr_factor=args.lr_factor, resume=args.resume,
-                           overwrite=args.overwrite, verbose=2 if args.quiet else "auto")
-    print(f"test accuracy: {head['test']['accuracy']:.4f} after the head, "
-          f"{tuned['test']['accuracy']:.4f} after fine-tuning, on "
-          f"{tuned['test']['images']} images; model: {tuned['run_dir']}/checkpoints/best.keras")
+    result = finetune(recipe, source, output, stages=args.stages, lr_factor=args.lr_factor,
+                      probe_only=args.probe_only, resume=args.resume,
+                      overwrite=args.overwrite, verbose=2 if args.quiet else "auto")
+    probe, tuned = result["probe"], result["finetune"]
+    line = f"test accuracy: {probe['test']['accuracy']:.4f} linear probe"
+    if tuned is None:
+        print(f"{line}, on {probe['test']['images']} images; model: "
+              f"{probe['run_dir']}/model.keras")
+    else:
+        print(f"{line}, {tuned['test']['accuracy']:.4f} fine-tuned, on "
+              f"{tuned['test']['images']} images; model: {tuned['run_dir']}/checkpoints/best.keras")

@@ -34,18 +34,26 @@ class Predictor:
             content = f.read()
         try:
             self.metadata = metadata.read(content)
+            standard = metadata.read_standard(content)
             self.model = TFLiteModel(model_path, threads)
         except Exception as error:
             raise ValueError(f"model={model_path!r} is not a TFLite model "
                              f"({type(error).__name__})") from None
         shape = [int(d) for d in self.model.input["shape"]]
         if self.metadata is None:
-            warnings.warn(f"{model_path} has no keras_resnet metadata: labels are class "
-                          "indices and images are resized with their aspect ratio kept and "
-                          "centre-cropped to the model's input", stacklevel=2)
             classes = int(self.model.output["shape"][-1])
-            self.metadata = {"labels": [str(i) for i in range(classes)],
+            labels = (standard or {}).get("labels")
+            labels = labels if labels and len(labels) == classes else None
+            warnings.warn(f"{model_path} has no keras_resnet metadata: labels are "
+                          f"{'those of its standard metadata' if labels else 'class indices'} and "
+                          "images are resized with their aspect ratio kept and centre-cropped "
+                          "to the model's input", stacklevel=2)
+            self.metadata = {"labels": labels or [str(i) for i in range(classes)],
                              "input": InputSpec(*shape[1:4]).to_metadata()}
+        elif standard is None:
+            warnings.warn(f"{model_path} predates the standard TFLite metadata: it runs here, "
+                          "but MediaPipe Tasks and Android Studio cannot read it; re-export it "
+                          "to add it", stacklevel=2)
         self.spec, self._legacy = InputSpec.from_metadata(self.metadata["input"])
         self._path = model_path
         self.labels = self.metadata["labels"]

@@ -1,8 +1,9 @@
 """A `.tflite` file in the LiteRT interpreter: predictions and latency.
 
 Imports no TensorFlow: ai_edge_litert (or tflite_runtime), numpy only. An
-int8 input is quantized as q = round(x / scale) + zero_point, rounding half
-to even (numpy's rule), clipped to -128..127.
+int8 or uint8 input is quantized as q = round(x / scale) + zero_point,
+rounding half to even (numpy's rule), clipped to the type's range (a uint8
+input of scale 1 and zero point 0 takes the 0..255 pixels as they are).
 """
 
 import statistics
@@ -16,10 +17,14 @@ except ImportError:  # pragma: no cover - boards with the older runtime
     from tflite_runtime.interpreter import Interpreter
 
 
-def quantize(x, scale, zero_point):
-    """int8 q = round(x / scale) + zero_point in float32, half to even, clipped."""
+QUANTIZED = (np.int8, np.uint8)
+
+
+def quantize(x, scale, zero_point, dtype=np.int8):
+    """q = round(x / scale) + zero_point in float32, half to even, clipped to `dtype`."""
     x = np.asarray(x, np.float32)
-    return np.clip(np.round(x / np.float32(scale)) + zero_point, -128, 127).astype(np.int8)
+    info = np.iinfo(dtype)
+    return np.clip(np.round(x / np.float32(scale)) + zero_point, info.min, info.max).astype(dtype)
 
 
 def dequantize(q, scale, zero_point):
@@ -39,13 +44,13 @@ class TFLiteModel:
         """Probabilities (float32) for one H×W×C image of 0..255 pixels."""
         x = np.asarray(image, np.float32)[None]
         scale, zero_point = self.input["quantization"]
-        if self.input["dtype"] == np.int8:
-            x = quantize(x, scale, zero_point)
+        if self.input["dtype"] in QUANTIZED:
+            x = quantize(x, scale, zero_point, self.input["dtype"])
         self.interpreter.set_tensor(self.input["index"], x.astype(self.input["dtype"]))
         self.interpreter.invoke()
         y = self.interpreter.get_tensor(self.output["index"])[0]
         scale, zero_point = self.output["quantization"]
-        if self.output["dtype"] == np.int8:
+        if self.output["dtype"] in QUANTIZED:
             y = dequantize(y, scale, zero_point)
         return y.astype(np.float32)
 

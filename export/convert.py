@@ -10,6 +10,7 @@ Everything goes to a temporary directory beside `out_dir` first, renamed into
 place only when every variant succeeded: a failed export leaves nothing.
 """
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -23,7 +24,9 @@ import tensorflow as tf
 import keras_resnet
 from keras_resnet.atomic_files import write_bytes, write_json, write_text
 from keras_resnet.edge.input_spec import InputSpec
-from keras_resnet.export import tflite_metadata
+from keras_resnet.edge.preprocess import GREY_WEIGHTS
+from keras_resnet.export import standard_metadata, tflite_metadata
+from keras_resnet.export.standard_metadata import LABELS_FILE
 from keras_resnet.export.tuned import tuned_int8
 from keras_resnet.export.variants import NEEDS_CALIBRATION, QUANTIZATIONS, TUNED, ExportError
 
@@ -66,22 +69,27 @@ def export_model(model_path, out_dir, quantizations, *, calibration=None, labels
     os.makedirs(parent, exist_ok=True)
     work = tempfile.mkdtemp(prefix=".export-", dir=parent)
     try:
-        saved = os.path.join(work, "saved_model")
-        _write_saved_model(model, saved, batch_size)
-        base = describe(model, model_path, labels, calibration, calibration_seed, input_spec)
+        base = tuned_base = describe(model, model_path, labels, calibration, calibration_seed,
+                                     input_spec)
         wanted = [q for q in quantizations if q in TUNED]
         tuned = tuned_int8(wanted, model_path, run_dir, calibration, work, epochs=tune_epochs,
                            sparsity=sparsity, clusters=clusters) if wanted else {}
+        if model.input_shape[-1] == 1:  # deployable files take RGB, as cameras give it
+            model, base = rgb_input(model), rgb_metadata(base)
+            calibration, test = _as_rgb(calibration), test and (_as_rgb(test[0]), test[1])
+        saved = os.path.join(work, "saved_model")
+        _write_saved_model(model, saved, batch_size)
         written = {}
         for q in quantizations:
             content = tuned[q] if q in TUNED else convert(saved, q, calibration)
-            metadata = {**base, **io_details(content), "quantization": q}
+            metadata = {**(tuned_base if q in TUNED else base), **io_details(content),
+                        "quantization": q}
             if q in TUNED:
                 metadata["fine_tuning"] = {"epochs": tune_epochs, **(
                     {"sparsity": sparsity} if q == "int8-pruned" else
                     {"clusters": clusters} if q == "int8-clustered" else {})}
             name = f"model_{q}.tflite"
-            write_bytes(os.path.join(work, name), tflite_metadata.embed(content, metadata))
+            write_bytes(os.path.join(work, name), with_metadata(content, metadata))
             write_json(os.path.join(work, f"model_{q}.json"), metadata)
             written[q] = os.path.join(out_dir, name)
         result = written
@@ -99,6 +107,7 @@ def export_model(model_path, out_dir, quantizations, *, calibration=None, labels
 
 def _verify(model, work, out_dir, written, test, runs):
     from keras_resnet.cpu import cpu_description, int8_capability
+    from keras_resnet.edge.tflite import TFLiteModel
     from keras_resnet.export.verify import keras_latency_ms, markdown, verify_variant
 
     images, labels = test
@@ -112,7 +121,8 @@ def _verify(model, work, out_dir, written, test, runs):
               "variants": {}}
     for q, final_path in written.items():
         local = os.path.join(work, os.path.basename(final_path))
-        variant = verify_variant(local, keras_probs, images, labels, runs)
+        channels = TFLiteModel(local).input["shape"][-1]  # tuned variants keep a grey input
+        variant = verify_variant(local, keras_probs, images[..., :channels], labels, runs)
         variant["file"] = final_path
         report["variants"][q] = variant
     write_json(os.path.join(work, "report.json"), report)
@@ -144,6 +154,31 @@ def in_float32(model):
     return copy
 
 
+def rgb_input(model):
+    """A grey-input model behind an RGB input: a fixed 1×1 convolution
+    `rgb_to_grey` with the input contract's grey weights (GREY_WEIGHTS, those of
+    `tf.image.rgb_to_grayscale`), so a camera frame goes in as it comes and the
+    model sees the grey image that training computed."""
+    height, width, _ = model.input_shape[1:]
+    image = keras.Input((height, width, 3), name="image")
+    to_grey = keras.layers.Conv2D(1, 1, use_bias=False, trainable=False, name="rgb_to_grey")
+    grey = to_grey(image)
+    to_grey.set_weights([GREY_WEIGHTS.reshape(1, 1, 3, 1)])
+    return keras.Model(image, model(grey), name=model.name)
+
+
+def rgb_metadata(base):
+    """Our metadata of a grey model, for its `rgb_input` twin."""
+    spec, _ = InputSpec.from_metadata(base["input"])
+    rgb = dataclasses.replace(spec, channels=3).to_metadata()
+    return {**base, "input": {**base["input"], **rgb, "colour_order": "RGB",
+                              "converted_to": "grey inside the model (rgb_to_grey)"}}
+
+
+def _as_rgb(images):
+    return None if images is None else np.repeat(np.asarray(images, np.float32), 3, axis=-1)
+
+
 def _write_saved_model(model, path, batch_size):
     archive = keras.export.ExportArchive()
     archive.track(model)
@@ -161,6 +196,8 @@ def convert(saved_model, quantization, calibration=None):
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if quantization == "float16":
         converter.target_spec.supported_types = [tf.float16]
+    if quantization == "uint8":
+        calibration = _spanning(calibration)
     if quantization in NEEDS_CALIBRATION:
         converter.representative_dataset = lambda: ([image[None]] for image in calibration)
         builtins = (tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8
@@ -168,9 +205,11 @@ def convert(saved_model, quantization, calibration=None):
     if quantization == "int8-io":
         converter.inference_input_type = tf.int8
         converter.inference_output_type = tf.int8
+    if quantization == "uint8":  # raw camera bytes in (scale 1, zero point 0), float out
+        converter.inference_input_type = tf.uint8
     converter.target_spec.supported_ops = [builtins]
     try:
-        return converter.convert()
+        content = converter.convert()
     except Exception as error:
         ops = sorted(set(re.findall(r"\btf\.([A-Z]\w+)", str(error))))
         if ops:
@@ -178,6 +217,22 @@ def convert(saved_model, quantization, calibration=None):
                               f"for: {', '.join(ops)} (they would need the Flex delegate)") from None
         raise ExportError(f"TFLite conversion ({quantization}) failed: "
                           f"{str(error).strip().splitlines()[0]}") from None
+    if quantization == "uint8":
+        tensor = io_details(content)["input_tensor"]
+        if (tensor["scale"], tensor["zero_point"]) != (1.0, 0):
+            raise ExportError(f"the uint8 variant's input quantization is scale "
+                              f"{tensor['scale']}, zero point {tensor['zero_point']}; raw "
+                              "pixels need 1 and 0 (does the model take 0..255 input?)")
+    return content
+
+
+def _spanning(calibration):
+    """The calibration images with the first one's two first pixels set to 0 and
+    255, so that the input's calibrated range is exactly 0..255 (uint8 input
+    scale 1, zero point 0: raw camera bytes, what MediaPipe and ML Kit feed)."""
+    calibration = np.array(calibration, np.float32)
+    calibration[0].reshape(-1)[:2] = (0.0, 255.0)
+    return calibration
 
 
 def _output_kind(model):
@@ -219,6 +274,22 @@ def describe(model, model_path, labels, calibration, calibration_seed, input_spe
             "images": int(len(calibration)), "seed": calibration_seed,
             "preprocessing": "keras_resnet.training.augment.preprocess_for_eval"},
     }
+
+
+def with_metadata(content, metadata):
+    """The `.tflite` bytes with our JSON metadata, the standard TFLite metadata
+    and its labels file (what MediaPipe Tasks and Android Studio read)."""
+    tensor = metadata["input_tensor"]
+    height, width, channels = tensor["shape"][1:4]
+    standard = standard_metadata.model_metadata(
+        name=metadata["model_name"], version=keras_resnet.__version__,
+        description=f"{metadata['model_name']} image classifier ({metadata['quantization']}), "
+                    f"{len(metadata['labels'])} classes, exported by keras3-resnet",
+        channels=channels, height=height, width=width, input_dtype=tensor["dtype"],
+        output_description=f"class {metadata['output']}, in the order of {LABELS_FILE}")
+    content = tflite_metadata.embed(content, metadata, {standard_metadata.NAME: standard})
+    return standard_metadata.append_files(
+        content, {LABELS_FILE: standard_metadata.labels_text(metadata["labels"])})
 
 
 def io_details(content):

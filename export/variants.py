@@ -4,8 +4,9 @@ share them without importing each other."""
 
 # int8 variants fine-tuned with tfmot in a child process (`tuned`).
 TUNED = ("int8-qat", "int8-pruned", "int8-clustered")
-QUANTIZATIONS = ("float32", "float16", "dynamic", "int8", "int8-io", "int16x8", *TUNED)
-NEEDS_CALIBRATION = ("int8", "int8-io", "int16x8", *TUNED)
+QUANTIZATIONS = ("float32", "float16", "dynamic", "int8", "uint8", "int8-io", "int16x8",
+                 *TUNED)
+NEEDS_CALIBRATION = ("int8", "uint8", "int8-io", "int16x8", *TUNED)
 
 
 class ExportError(RuntimeError):

@@ -107,15 +107,15 @@ def int8_capability():
 
 
 def int8_note(int8_ms, float_ms):
-    """One line on int8's latency here: the ratio, this CPU's int8 instructions,
-    and plainly where int8 pays when it does not pay here."""
+    """An int8 model's latency here, in one line: the ratio to float32, this
+    CPU's int8 instructions, and plainly where int8 pays when it does not here."""
     ratio = int8_ms / float_ms
     capability = int8_capability()
-    line = (f"int8 takes {ratio:.2f}× float32's time on this CPU "
+    line = (f"{ratio:.2f}× float32's latency on this CPU "
             f"({capability or 'no int8 dot-product instructions'})")
     if ratio >= 0.95:
-        line += ("; int8 is not faster here: it pays on phones (ARM dotprod) and on "
-                 "x86 CPUs with VNNI or AMX, and still makes the file 4× smaller")
+        line += ("; not faster here: int8 pays on phones (ARM dotprod) and on x86 CPUs "
+                 "with VNNI or AMX, and still makes the file 4× smaller")
     return line
 
 

@@ -1,8 +1,11 @@
 """Helpers that several test files import (fixtures live in conftest.py)."""
 
+import subprocess
+import sys
+
 import numpy as np
 
-EXPORT_VARIANTS = ["float32", "float16", "dynamic", "int8", "int8-io"]
+EXPORT_VARIANTS = ["float32", "float16", "dynamic", "int8", "uint8", "int8-io"]
 
 
 def randomize(model, rng, bias_scale=0.1):
@@ -24,3 +27,15 @@ def randomize(model, rng, bias_scale=0.1):
                 values[1] = rng.normal(0, bias_scale, values[1].shape)
         layer.set_weights([np.asarray(v, "float32") for v in values])
     return model
+
+
+def venv_with(tmp_path, *requirements):
+    """A new virtual environment with `requirements` installed; its bin/ path."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    install = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+         "--disable-pip-version-check", *requirements],
+        capture_output=True, text=True, timeout=600)
+    assert install.returncode == 0, install.stderr[-2000:]
+    return venv / "bin"

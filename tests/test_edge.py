@@ -15,7 +15,7 @@ from keras_resnet.edge.input_spec import InputSpec
 from keras_resnet.edge.tflite import TFLiteModel, quantize
 from keras_resnet.training.augment import preprocess_for_eval
 
-from helpers import randomize
+from helpers import randomize, venv_with
 
 PHOTOS = load_sample_images().filenames  # two real 427×640 RGB photos
 
@@ -27,6 +27,7 @@ def models(exported):
 
 
 FASHION = InputSpec(28, 28, 1)
+DEPLOYED = InputSpec(28, 28, 3)  # the grey Fashion-MNIST model is exported with an RGB input
 
 
 @pytest.mark.parametrize("spec", [
@@ -47,8 +48,9 @@ def test_predictor_matches_the_interpreter_on_real_photos(models):
     for quantization, path in models.items():
         predictor = Predictor(path)
         reference = TFLiteModel(path)
+        assert predictor.spec == DEPLOYED
         for photo in PHOTOS:
-            tf_input = np.asarray(preprocess_for_eval(decode(photo), FASHION))
+            tf_input = np.asarray(preprocess_for_eval(decode(photo), DEPLOYED))
             expected = reference.predict_one(tf_input)
             actual = predictor.probabilities(photo)
             assert actual.argmax() == expected.argmax(), quantization
@@ -102,22 +104,10 @@ def test_tflite_without_our_metadata_warns_and_uses_indices(tmp_path):
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _venv_with(tmp_path, *requirements):
-    """A new virtual environment with `requirements` installed; its bin/ path."""
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    install = subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
-         "--disable-pip-version-check", *requirements],
-        capture_output=True, text=True, timeout=600)
-    assert install.returncode == 0, install.stderr[-2000:]
-    return venv / "bin"
-
-
 def _expected_top1(model_path):
     reference, labels = TFLiteModel(model_path), Predictor(model_path).labels
     return [labels[int(reference.predict_one(np.asarray(
-        preprocess_for_eval(decode(photo), FASHION))).argmax())] for photo in PHOTOS]
+        preprocess_for_eval(decode(photo), DEPLOYED))).argmax())] for photo in PHOTOS]
 
 
 def _predict_top1(bin_dir, model_path, cwd):
@@ -133,7 +123,7 @@ def test_edge_extra_installs_and_runs_without_tensorflow(models, tmp_path):
     """pip install ".[edge]" into a new virtual environment: one namespace and
     the command are installed, no TensorFlow comes with them, and `resnet
     predict` gives the in-process interpreter's top-1."""
-    bin_dir = _venv_with(tmp_path, "-c", os.path.join(ROOT, "constraints.txt"), f"{ROOT}[edge]")
+    bin_dir = venv_with(tmp_path, "-c", os.path.join(ROOT, "constraints.txt"), f"{ROOT}[edge]")
     probe = subprocess.run([str(bin_dir / "python"), "-c", "import tensorflow"],
                            capture_output=True, text=True)
     assert probe.returncode != 0 and "No module named 'tensorflow'" in probe.stderr
@@ -156,7 +146,7 @@ def test_edge_extra_installs_and_runs_without_tensorflow(models, tmp_path):
 @pytest.mark.slow
 @pytest.mark.venv
 def test_tflite_runtime_fallback_gives_litert_top1(models, tmp_path):
-    bin_dir = _venv_with(tmp_path, "tflite-runtime==2.14.0", "numpy<2", "pillow", "flatbuffers")
+    bin_dir = venv_with(tmp_path, "tflite-runtime==2.14.0", "numpy<2", "pillow", "flatbuffers")
     subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--no-deps",
                     ROOT], check=True, capture_output=True, timeout=300)
     probe = subprocess.run([str(bin_dir / "python"), "-c", "import ai_edge_litert"],

@@ -5,16 +5,20 @@ import json
 import os
 
 import keras
+import numpy as np
 import pytest
 
 import keras_resnet as kr
+from keras_resnet.edge.metadata import read_standard
+from keras_resnet.edge.preprocess import GREY_WEIGHTS
 from keras_resnet.edge.tflite import TFLiteModel
 from keras_resnet.export import tflite_metadata
-from keras_resnet.export.convert import ExportError, export_model, in_float32
+from keras_resnet.export.convert import ExportError, export_model, in_float32, rgb_input
 from keras_resnet.export.from_run import export_checkpoint
 from keras_resnet.export.verify import op_names
 
 from helpers import EXPORT_VARIANTS as VARIANTS
+from helpers import randomize
 
 
 @pytest.mark.slow
@@ -41,9 +45,18 @@ def test_metadata_round_trips_and_the_file_still_loads(exported):
         embedded = tflite_metadata.read(path.read_bytes())
         assert embedded == json.loads((out / f"model_{name}.json").read_text())
         assert embedded["labels"][9] == "Ankle boot" and embedded["quantization"] == name
-        assert embedded["input"]["channels"] == 1 and embedded["calibration"]["images"] == 300
+        # Trained on grey images, deployed with an RGB input (converted inside).
+        assert embedded["input"]["channels"] == 3 and embedded["calibration"]["images"] == 300
+        assert embedded["input"]["converted_to"].startswith("grey inside the model")
         model = TFLiteModel(str(path))
-        assert list(model.input["shape"]) == [1, 28, 28, 1]
+        assert list(model.input["shape"]) == [1, 28, 28, 3]
+        standard = read_standard(path.read_bytes())  # what MediaPipe and Android Studio read
+        assert standard["labels"] == embedded["labels"] and standard["color_space"] == "RGB"
+        assert standard["normalization"] == {"mean": [0.0], "std": [1.0]}  # done in the graph
+        assert standard["name"] == embedded["model_name"] and standard["version"]
+    uint8 = TFLiteModel(str(out / "model_uint8.tflite"))
+    assert uint8.input["dtype"] == np.uint8 and uint8.input["quantization"] == (1.0, 0)
+    assert uint8.output["dtype"] == np.float32
     io = tflite_metadata.read((out / "model_int8-io.tflite").read_bytes())["input_tensor"]
     assert io["dtype"] == "int8" and io["scale"] > 0
     details = TFLiteModel(str(out / "model_int8-io.tflite")).input["quantization"]
@@ -124,7 +137,31 @@ def test_a_mixed_precision_model_exports_in_float32(tmp_path, rng):
     written = export_checkpoint(str(tmp_path / "mixed.keras"), str(tmp_path / "out"),
                                 ["float32"])
     images = rng.uniform(0, 255, (4, 28, 28, 1)).astype("float32")
-    lite = TFLiteModel(written["float32"]).predict(images)
-    assert abs(lite - keras.ops.convert_to_numpy(copy(images))).max() < 1e-5
+    # Grey in training, RGB in the file: a grey image in every channel comes out
+    # as the contract's grey of it, scaled by the grey weights' sum (0.9999).
+    lite = TFLiteModel(written["float32"]).predict(np.repeat(images, 3, axis=-1))
+    grey = images * GREY_WEIGHTS.sum()
+    assert abs(lite - keras.ops.convert_to_numpy(copy(grey))).max() < 1e-5
     # bfloat16 keeps 8 bits of mantissa: the mixed model agrees to about 1e-2.
     assert abs(lite - keras.ops.convert_to_numpy(model(images))).max() < 0.05
+
+
+def test_rgb_input_twin_computes_what_the_grey_contract_gives(rng):
+    """A photo through the RGB twin (contract with 3 channels, grey inside the
+    graph) gives the grey model's output on the grey contract's input: the
+    conversion is linear, so resizing before or after it is the same."""
+    from sklearn.datasets import load_sample_images
+
+    from keras_resnet.edge.input_spec import InputSpec
+    from keras_resnet.edge.preprocess import preprocess_for_eval
+
+    grey_model = randomize(kr.ResNet20(input_shape=(32, 40, 1), classes=5, preprocessing="unit",
+                                       classifier_activation=None), rng)
+    twin = rgb_input(grey_model)
+    assert twin.input_shape == (None, 32, 40, 3)
+    for photo in load_sample_images().images:
+        grey = preprocess_for_eval(photo, InputSpec(32, 40, 1))
+        colour = preprocess_for_eval(photo, InputSpec(32, 40, 3))
+        expected = np.asarray(grey_model(grey[None]))
+        np.testing.assert_allclose(twin(colour[None]), expected, rtol=1e-4,
+                                   atol=1e-4 * np.abs(expected).max())

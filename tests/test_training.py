@@ -20,7 +20,8 @@ CLI = [sys.executable, "-c", "import sys; from keras_resnet.cli import main; sys
 
 @pytest.mark.slow
 def test_resnet20_learns_fashion_mnist(short_run):
-    # Measured 0.77 on 2,000 test images (chance: 0.10).
+    # Measured over seeds 0-4 with oneDNN on and off (10 runs, 2-core AVX-512
+    # EPYC): test 0.744-0.800, best validation 0.736-0.797 (chance: 0.10).
     assert short_run["test"]["accuracy"] > 0.65
     assert short_run["best_validation_accuracy"] > 0.65
     losses = [h["loss"] for h in short_run["history"]]

@@ -18,6 +18,7 @@ class Splits:
     class_names: tuple
     spec: InputSpec  # the model's input and how an image becomes one
     skipped: tuple = ()  # unreadable files left out
+    notes: tuple = ()  # defaults adapted to the data, one line each
 
     @property
     def size(self):
@@ -36,16 +37,45 @@ def input_spec(recipe, size, channels):
             if recipe.crop_fraction else spec)
 
 
+FOLDER_VALIDATION = 0.2  # a folder's validation fraction when the recipe's count does not fit
+SLOW_SIZE = 96  # a chosen input size above this gets a warning
+
+
+def fit_batch(recipe, n_train):
+    """(recipe, notes): the batch size capped by the training split."""
+    if recipe.batch_size <= n_train:
+        return recipe, []
+    return replace(recipe, batch_size=n_train), [
+        f"batch size {n_train}: the recipe's {recipe.batch_size} is more than the "
+        f"{n_train} training images"]
+
+
 def load_splits(recipe):
-    """The recipe's dataset, split and (for quick runs) limited."""
+    """The recipe's dataset, split and (for quick runs) limited. Validation (and
+    a folder's test split) are carved per class, at least one image of every
+    class that has two. What was adapted to the data is in `Splits.notes`."""
     rng = np.random.default_rng(recipe.split_seed)
+    notes = []
+    validation_size = recipe.validation_size
     if recipe.dataset == "folder":
-        spec = input_spec(recipe, recipe.image_size or 224, recipe.channels or 3)
+        size, channels = recipe.image_size, recipe.channels
+        if not size or not channels:
+            found_size, found_channels, reason = image_folder.default_shape(recipe.data_dir)
+            size, channels = size or found_size, channels or found_channels
+            notes.append(f"input {size}×{size}×{channels}: {reason}")
+            if size > SLOW_SIZE:
+                notes.append(f"warning: at {size}×{size} a step does {(size / 32) ** 2:.0f}× "
+                             "the work of one at 32×32; set image_size lower for speed")
+        spec = input_spec(recipe, size, channels)
         x, y, class_names, skipped = image_folder.load(recipe.data_dir, spec)
-        order = rng.permutation(len(x))
-        n_test = _count(recipe.test_size, len(x), "test_size")
-        test = (x[order[:n_test]], y[order[:n_test]])
-        x, y = x[order[n_test:]], y[order[n_test:]]
+        test, rest = _carve(y, recipe.test_size, rng, "test_size")
+        test = (x[test], y[test])
+        x, y = x[rest], y[rest]
+        if validation_size >= 1 and validation_size > FOLDER_VALIDATION * len(x):
+            notes.append(f"validation {FOLDER_VALIDATION:.0%} of the training images, per "
+                         f"class: validation_size={validation_size:g} would leave too few "
+                         f"of the {len(x)} to train on")
+            validation_size = FOLDER_VALIDATION
     elif recipe.dataset.startswith("tfds:"):
         from keras_resnet.training import tfds_source
 
@@ -59,15 +89,31 @@ def load_splits(recipe):
         (x, y), test = fashion_mnist.load(recipe.data_dir or None)
         class_names, skipped = fashion_mnist.CLASSES, ()
         spec = input_spec(recipe, recipe.image_size or 28, recipe.channels or 1)
-    n_val = _count(recipe.validation_size, len(x), "validation_size")
-    order = rng.permutation(len(x))
-    val, train = order[:n_val], order[n_val:]
+    val, train = _carve(y, validation_size, rng, "validation_size")
     if recipe.train_limit:
         train = train[:recipe.train_limit]
     if recipe.test_limit:
         test = (test[0][:recipe.test_limit], test[1][:recipe.test_limit])
     return Splits((x[train], y[train]), (x[val], y[val]), test, tuple(class_names),
-                  spec, tuple(skipped))
+                  spec, tuple(skipped), tuple(notes))
+
+
+def _carve(labels, size, rng, name):
+    """(carved, rest) indices in a seeded random order: `size` images (a count,
+    or a fraction below 1) taken class by class in proportion, at least one of
+    every class that has two or more."""
+    total = _count(size, len(labels), name)
+    order = rng.permutation(len(labels))
+    if total == 0:
+        return order[:0], order
+    carved = []
+    for k in np.unique(labels):
+        members = order[labels[order] == k]
+        share = round(total * len(members) / len(labels))
+        carved += list(members[:min(max(share, 1), len(members) - 1)])
+    chosen = np.zeros(len(labels), bool)
+    chosen[carved] = True
+    return order[chosen[order]], order[~chosen[order]]
 
 
 EVAL_BATCH = 256

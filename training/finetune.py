@@ -7,10 +7,14 @@ and saved), or a model built with named pretrained weights
 global average pooling and a new classifier; the input (and any in-model
 preprocessing) stays, so the data are prepared at the source's input size.
 
-Phase 1 trains only the new head: the backbone is frozen, so its BatchNorm
-layers run in inference mode. Phase 2 also unfreezes the top `stages` stages
-at the recipe's learning rate × `lr_factor`; every BatchNorm layer stays
-frozen, in inference mode, so the moving statistics never change.
+"LP-FT": phase 1 is a linear probe (`keras_resnet.training.probe`): the new
+head fitted to convergence on the frozen backbone's pooled features, in
+seconds, deterministic. Phase 2 starts from it and also unfreezes the top
+`stages` stages at the recipe's learning rate × `lr_factor`, for at least
+MIN_STEPS steps, early-stopped on the validation split (the best epoch is
+kept); every BatchNorm layer stays frozen, in inference mode, so the moving
+statistics never change. What was adapted to the data (input size, batch
+size, validation carve, steps) is printed and returned, one line each.
 """
 
 import dataclasses
@@ -20,9 +24,11 @@ import os
 import keras
 
 import keras_resnet
+from keras_resnet.atomic_files import write_atomically, write_json
 from keras_resnet.pretrained import describe
-from keras_resnet.training.data import load_splits
+from keras_resnet.training.data import fit_batch, load_splits
 from keras_resnet.training.fit import train
+from keras_resnet.training.probe import linear_probe
 
 
 def new_head(source, num_classes):
@@ -63,10 +69,18 @@ def pretrained_backbone(name):
                                preprocessing=info["preprocessing"])
 
 
-def finetune(recipe, source, output_dir, *, head_epochs=3, stages=1, lr_factor=0.1,
+MIN_STEPS = 300  # phase 2 takes at least this many steps, however small the data
+EPOCHS = 15  # phase 2's steps are cut into about this many epochs (validation after each)
+PATIENCE = 5  # epochs without a better validation accuracy before phase 2 stops
+
+
+def finetune(recipe, source, output_dir, *, stages=1, lr_factor=0.1, probe_only=False,
              resume=False, overwrite=False, verbose=1):
-    """Runs both phases into output_dir/head and output_dir/finetune; returns
-    the summaries of the two phases. `source`: a `.keras` path or a model."""
+    """LP-FT into output_dir: a linear probe on the frozen backbone
+    (output_dir/probe), then, unless `probe_only`, fine-tuning of the top
+    `stages` stages from it (output_dir/finetune). Returns {"probe": its
+    summary, "finetune": phase 2's summary or None, "notes": what was adapted
+    to the data}. `source`: a `.keras` path or a model."""
     if not isinstance(source, keras.Model):
         source = keras.saving.load_model(source, compile=False)
     height, width, channels = _input_shape(source)
@@ -75,36 +89,68 @@ def finetune(recipe, source, output_dir, *, head_epochs=3, stages=1, lr_factor=0
         raise ValueError(f"source={source.name!r} is not valid; allowed: a model with a "
                          f"square input (this one takes {height}×{width})")
     splits = load_splits(recipe)
-    head_dir, tune_dir = (os.path.join(output_dir, p) for p in ("head", "finetune"))
-
-    def head_model():
-        model = new_head(source, len(splits.class_names))
-        set_trainable(model, stages=0)
-        return model
-
-    def tuned_model():
-        model = keras.saving.load_model(os.path.join(head_dir, "checkpoints", "best.keras"),
-                                        compile=False)
+    probe_dir, tune_dir = (os.path.join(output_dir, p) for p in ("probe", "finetune"))
+    model = new_head(source, len(splits.class_names))
+    set_trainable(model, stages=0)
+    if resume and os.path.exists(os.path.join(probe_dir, "summary.json")):
+        with open(os.path.join(probe_dir, "summary.json")) as f:
+            probe = json.load(f)
+        model = keras.saving.load_model(os.path.join(probe_dir, "model.keras"), compile=False)
+    else:
+        probe = _run_probe(model, splits, recipe, probe_dir, overwrite)
+    tune_recipe, notes = phase_two(recipe, len(splits.train[0]), lr_factor)
+    notes = [*splits.notes, *notes]
+    if verbose:
+        for note in notes:
+            print(f"adapted to the data: {note}")
+        validation = probe["validation_accuracy"]
+        print(f"linear probe: test accuracy {probe['test']['accuracy']:.4f}, validation "
+              f"{'none' if validation is None else f'{validation:.4f}'}, weight decay "
+              f"{probe['weight_decay']:g}")
+    if probe_only:
+        return {"probe": probe, "finetune": None, "notes": notes}
+    summary_path = os.path.join(tune_dir, "summary.json")
+    if resume and os.path.exists(summary_path):  # phase 2 finished before
+        with open(summary_path) as f:
+            return {"probe": probe, "finetune": json.load(f), "notes": notes}
+    again = resume and os.path.exists(os.path.join(tune_dir, "state.json"))
+    if not again:
         set_trainable(model, stages)
-        return model
+    stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=PATIENCE)
+    tuned = train(tune_recipe, tune_dir, resume=again, overwrite=overwrite, verbose=verbose,
+                  model=None if again else model, splits=splits,
+                  callbacks=[stop] if len(splits.validation[0]) else [])
+    return {"probe": probe, "finetune": tuned, "notes": notes}
 
-    phases = (
-        (dataclasses.replace(recipe, epochs=head_epochs, steps=0), head_dir, head_model),
-        (dataclasses.replace(recipe, learning_rate=recipe.learning_rate * lr_factor),
-         tune_dir, tuned_model),
-    )
-    summaries = []
-    for phase_recipe, run_dir, make_model in phases:
-        summary_path = os.path.join(run_dir, "summary.json")
-        if resume and os.path.exists(summary_path):  # this phase finished before
-            with open(summary_path) as f:
-                summaries.append(json.load(f))
-            continue
-        again = resume and os.path.exists(os.path.join(run_dir, "state.json"))
-        summaries.append(train(phase_recipe, run_dir, resume=again, overwrite=overwrite,
-                               verbose=verbose, model=None if again else make_model(),
-                               splits=splits))
-    return tuple(summaries)
+
+def phase_two(recipe, n_train, lr_factor):
+    """(recipe, notes) of phase 2: the learning rate × lr_factor, no warm-up
+    (the probe's head needs none), a schedule of at least MIN_STEPS steps in
+    about EPOCHS epochs, the batch size capped by the data."""
+    recipe, notes = fit_batch(recipe, n_train)
+    per_pass = n_train // recipe.batch_size
+    wanted = recipe.steps or recipe.epochs * per_pass
+    steps = max(wanted, MIN_STEPS)
+    if steps > wanted:
+        notes.append(f"fine-tuning {steps} steps: {recipe.epochs} epochs of {n_train} images "
+                     f"would be {wanted} (minimum {MIN_STEPS}); early-stopped on validation")
+    return dataclasses.replace(
+        recipe, learning_rate=recipe.learning_rate * lr_factor, warmup_epochs=0, epochs=0,
+        steps=steps, steps_per_epoch=max(per_pass, -(-steps // EPOCHS))), notes
+
+
+def _run_probe(model, splits, recipe, probe_dir, overwrite):
+    """The probe trained into `model`'s head, saved with its summary in probe_dir."""
+    if os.path.exists(probe_dir) and not overwrite:
+        raise ValueError(f"output directory {probe_dir!r} exists; allowed: a new directory, "
+                         "--overwrite or --resume")
+    os.makedirs(probe_dir, exist_ok=True)
+    summary = linear_probe(model, splits, recipe)
+    summary["run_dir"] = probe_dir
+    write_atomically(os.path.join(probe_dir, "model.keras"), model.save, prefix="tmp-",
+                     suffix=".keras")
+    write_json(os.path.join(probe_dir, "summary.json"), summary)
+    return summary
 
 
 def _input_shape(model):

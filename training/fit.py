@@ -13,7 +13,7 @@ import tensorflow as tf
 import keras_resnet
 from keras_resnet.training import hardware, multi_process, plots
 from keras_resnet.training.callbacks import RunCheckpoint, Throughput
-from keras_resnet.training.data import EVAL_BATCH, eval_split, load_splits
+from keras_resnet.training.data import EVAL_BATCH, eval_split, fit_batch, load_splits
 from keras_resnet.training.evaluate import evaluate
 from keras_resnet.training.pipeline import Augmentation, batches_per_pass, train_stream
 from keras_resnet.training.run_dir import RunDir
@@ -42,6 +42,11 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
     else:  # only process 0 writes the run directory
         run = RunDir(multi_process.scratch_copy(run.path, resume))
     splits = splits or load_splits(recipe)
+    recipe, batch_note = fit_batch(recipe, len(splits.train[0]))
+    adapted = [*splits.notes, *batch_note]
+    if verbose and process == 0:
+        for note in adapted:
+            print(f"adapted to the data: {note}")
     if recipe.distribute == "jax":
         splits = dataclasses.replace(splits, validation=multi_process.even_batches(
             splits.validation, EVAL_BATCH))
@@ -67,7 +72,8 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
         else:
             state = {"epoch": 0}
             run.write_json("config.json", {"recipe": dataclasses.asdict(recipe),
-                                           "device": device, **plan, "versions": versions()})
+                                           "adapted_to_data": adapted, "device": device,
+                                           **plan, "versions": versions()})
             model = _fresh_model(model, recipe, device, splits)
             _compile(model, recipe, device, _optimizer(recipe, plan))
 

@@ -21,6 +21,9 @@ from keras_resnet.edge import images
 from keras_resnet.training.augment import store_image
 
 MAX_BYTES = 8 << 30  # in-memory sources hold at most 8 GiB of decoded images
+MAX_DEFAULT_SIZE = 224  # the largest input size chosen from a folder's images
+SAMPLED = 500  # image headers read to choose the defaults
+GREY_MODES = ("1", "L", "LA", "I", "I;16", "F")
 
 
 def scan(root):
@@ -43,6 +46,32 @@ def scan(root):
         paths += [os.path.join(root, name, f) for f in files]
         labels += [label] * len(files)
     return paths, np.array(labels, np.int64), tuple(class_names)
+
+
+def default_shape(root):
+    """(size, channels, reason): a folder's default input, from the headers of
+    up to SAMPLED of its images: the median shorter side (capped at
+    MAX_DEFAULT_SIZE) and 1 channel when every one is grey, else 3."""
+    from PIL import Image
+
+    paths, _, _ = scan(root)
+    sides, grey = [], True
+    for path in paths[::max(1, len(paths) // SAMPLED)]:
+        try:
+            with Image.open(path) as image:
+                sides.append(min(image.size))
+                grey = grey and image.mode in GREY_MODES
+        except (OSError, ValueError):  # unreadable: load() names it
+            continue
+    if not sides:
+        return MAX_DEFAULT_SIZE, 3, "no readable image to measure: the ImageNet default"
+    median = int(np.median(sides))
+    size = min(median, MAX_DEFAULT_SIZE)
+    reason = (f"the median shorter side of {len(sides)} images is {median} px"
+              f"{f', capped at {MAX_DEFAULT_SIZE}' if median > size else ''}; "
+              f"{'every image is grey' if grey else 'colour images'} "
+              "(set image_size/channels to choose)")
+    return size, 1 if grey else 3, reason
 
 
 def load(root, spec, workers=4):

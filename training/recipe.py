@@ -27,7 +27,7 @@ class Recipe:
     dataset: str = "fashion_mnist"
     data_dir: str = ""
     image_size: int = 0  # model input height and width (0: the dataset's own)
-    channels: int = 0  # 1 or 3 (0: the dataset's own; 3 for folders)
+    channels: int = 0  # 1 or 3 (0: the dataset's own; a folder's: grey when all its images are)
     validation_size: float = 5000  # a count, or a fraction of the training images if < 1
     test_size: float = 0.1  # folders only: held out for the final test, count or fraction
     split_seed: int = 0
