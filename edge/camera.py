@@ -4,8 +4,11 @@ Android demo's Kotlin (`android_demo/core`), which is tested against it.
 YUV_420_888 (Android's camera format: a full-resolution Y plane, U and V at
 half resolution, each plane with its own row stride and pixel stride) → RGB
 with full-range BT.601 (JPEG) coefficients in 16-bit fixed point, rounding
-half up; then a clockwise rotation by the frame's rotation degrees; then the
-largest centred crop with the model input's aspect ratio.
+half up; then a clockwise rotation by the frame's rotation degrees. The
+upright frame, whole, then goes through the input contract like any image
+(`preprocess_for_eval`): the contract, not a crop of its own, decides which
+pixels the model sees, so a camera frame and the same picture as a file give
+the same input.
 """
 
 import numpy as np
@@ -45,16 +48,3 @@ def rotate(image, degrees):
     if degrees not in (0, 90, 180, 270):
         raise ValueError(f"rotation={degrees!r} is not valid; allowed: 0, 90, 180, 270")
     return np.rot90(image, k=-(degrees // 90), axes=(0, 1))
-
-
-def centre_crop(image, height, width):
-    """The largest centred crop of `image` with the aspect ratio height:width
-    (offsets rounded down)."""
-    rows, cols = image.shape[:2]
-    if rows * width > cols * height:  # too tall
-        keep = max(1, cols * height // width)
-        top = (rows - keep) // 2
-        return image[top:top + keep]
-    keep = max(1, rows * width // height)
-    left = (cols - keep) // 2
-    return image[:, left:left + keep]

@@ -33,7 +33,8 @@ class Classifier private constructor(
 ) : Closeable {
     class Result(val top: List<Classification>, val inferenceMs: Double)
 
-    val accelerator get() = if (gpu != null) "GPU" else "CPU (XNNPACK, $THREADS threads)"
+    val onGpu get() = gpu != null
+    val accelerator get() = if (onGpu) "GPU" else "CPU (XNNPACK, $THREADS threads)"
 
     private val input = ByteBuffer.allocateDirect(interpreter.getInputTensor(0).numBytes())
         .order(ByteOrder.nativeOrder())

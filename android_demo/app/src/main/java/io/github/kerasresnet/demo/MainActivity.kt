@@ -29,10 +29,13 @@ import androidx.core.content.ContextCompat
 import androidx.core.view.ViewCompat
 import androidx.core.view.WindowInsetsCompat
 import io.github.kerasresnet.core.ClassifierRunner
+import io.github.kerasresnet.core.FrameGuard
 import io.github.kerasresnet.core.JsonObject
 import io.github.kerasresnet.core.ModelSpec
 import io.github.kerasresnet.core.Outcome
 import io.github.kerasresnet.core.PixelImage
+import io.github.kerasresnet.core.ScreenState
+import io.github.kerasresnet.core.UiHandoff
 import java.util.concurrent.ExecutorService
 import java.util.concurrent.Executors
 
@@ -43,6 +46,8 @@ import java.util.concurrent.Executors
  * Without the camera permission, a screen that says so and offers both;
  * without a usable camera, the sample mode with a message. The model lives
  * on the one thread of a [ClassifierRunner]: loaded, run and closed there.
+ * Results reach the UI through a [UiHandoff] that drops them once the
+ * activity is destroyed; one [ScreenState] decides what the screen shows.
  */
 class MainActivity : AppCompatActivity() {
     private lateinit var preview: PreviewView
@@ -57,13 +62,15 @@ class MainActivity : AppCompatActivity() {
 
     private val analysisExecutor: ExecutorService = Executors.newSingleThreadExecutor()
     private val runner = ClassifierRunner<Classifier>("classifier")
+    private val ui = UiHandoff { runOnUiThread(it) }
+    private var state = ScreenState()
+    private var modelError: String? = null // why the last load failed, until one succeeds
     @Volatile
     private var spec: ModelSpec? = null // of the loaded model; null until one loads
     @Volatile
     private var accelerator = ""
     private var cameraProvider: ProcessCameraProvider? = null
-    private var sampleMode = false
-    private var sampleIndex = 0
+    private var askedForPermission = false
     private val samples by lazy { loadGolden() }
 
     private val requestPermission =
@@ -86,20 +93,40 @@ class MainActivity : AppCompatActivity() {
         gpuSwitch = findViewById(R.id.gpu_switch)
         permissionPanel = findViewById(R.id.permission_panel)
 
-        modeButton.setOnClickListener { if (sampleMode) startCameraOrAsk() else showSamples() }
-        nextButton.setOnClickListener { showSample(sampleIndex + 1) }
+        modeButton.setOnClickListener {
+            if (state.mode == ScreenState.Mode.SAMPLES) startCameraOrAsk() else showSamples()
+        }
+        nextButton.setOnClickListener { showSample(state.sampleIndex + 1) }
         gpuSwitch.setOnCheckedChangeListener { _, checked -> loadClassifier(checked) }
         findViewById<Button>(R.id.grant_button).setOnClickListener { openAppSettings() }
         findViewById<Button>(R.id.samples_button).setOnClickListener { showSamples() }
 
+        if (savedInstanceState != null) {
+            state = ScreenState.restore(savedInstanceState.getString(STATE_MODE),
+                savedInstanceState.getInt(STATE_SAMPLE))
+        }
         loadClassifier(useGpu = false)
     }
 
+    override fun onSaveInstanceState(outState: Bundle) {
+        super.onSaveInstanceState(outState)
+        val (mode, index) = state.save()
+        outState.putString(STATE_MODE, mode)
+        outState.putInt(STATE_SAMPLE, index)
+    }
+
+    /** A permission granted in the app's settings shows the camera on return. */
+    override fun onResume() {
+        super.onResume()
+        if (permissionPanel.visibility == View.VISIBLE && spec != null && cameraGranted()) showCamera()
+    }
+
     override fun onDestroy() {
+        ui.close() // first: nothing posted from now on runs on a destroyed activity
         super.onDestroy()
         cameraProvider?.unbindAll()
         analysisExecutor.shutdown()
-        runner.close()
+        runner.close() // closes the model on its thread without blocking this one
     }
 
     /** Keeps the panel and the preview clear of the status and navigation bars (edge to edge). */
@@ -115,9 +142,10 @@ class MainActivity : AppCompatActivity() {
     }
 
     /**
-     * Loads the model on the runner's thread; the first successful load starts
-     * the camera (its analyzer needs the input size). A GPU that fails falls
-     * back to the CPU with the reason shown.
+     * Loads the model on the runner's thread; the first successful load shows
+     * the saved mode (the camera's analyzer needs the input size). A GPU that
+     * fails, or that the device does not support, leaves the switch off and
+     * the model on the CPU, with the reason shown.
      */
     private fun loadClassifier(useGpu: Boolean) {
         val firstLoad = spec == null
@@ -125,15 +153,25 @@ class MainActivity : AppCompatActivity() {
             val loaded = (outcome as? Outcome.Ok)?.value
             val loadedSpec = loaded?.spec
             val loadedOn = loaded?.accelerator ?: ""
-            runOnUiThread {
+            val onGpu = loaded?.onGpu ?: false
+            ui.post {
                 when (outcome) {
                     is Outcome.Ok -> {
                         spec = loadedSpec
                         accelerator = loadedOn
+                        modelError = null
                         timing.text = getString(R.string.model_loaded, loadedOn)
-                        if (firstLoad) startCameraOrAsk() else if (sampleMode) showSample(sampleIndex)
+                        if (useGpu && !onGpu) {
+                            setGpuSwitch(false)
+                            Toast.makeText(this, R.string.gpu_unsupported, Toast.LENGTH_LONG).show()
+                        }
+                        when {
+                            state.mode == ScreenState.Mode.SAMPLES -> showSamples()
+                            firstLoad -> startCameraOrAsk()
+                        }
                     }
                     is Outcome.Failed -> {
+                        modelError = outcome.message
                         results.text = getString(R.string.model_error, outcome.message)
                         if (useGpu) gpuSwitch.isChecked = false // its listener reloads on the CPU
                     }
@@ -142,15 +180,30 @@ class MainActivity : AppCompatActivity() {
         }
     }
 
+    /** Sets the switch without reloading the model. */
+    private fun setGpuSwitch(checked: Boolean) {
+        gpuSwitch.setOnCheckedChangeListener(null)
+        gpuSwitch.isChecked = checked
+        gpuSwitch.setOnCheckedChangeListener { _, on -> loadClassifier(on) }
+    }
+
+    private fun cameraGranted() =
+        ContextCompat.checkSelfPermission(this, Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED
+
     private fun startCameraOrAsk() {
-        val granted = ContextCompat.checkSelfPermission(this, Manifest.permission.CAMERA) ==
-            PackageManager.PERMISSION_GRANTED
-        if (granted) showCamera() else requestPermission.launch(Manifest.permission.CAMERA)
+        state.showCamera()
+        if (cameraGranted()) {
+            showCamera()
+        } else if (!askedForPermission && ui.isOpen) {
+            askedForPermission = true
+            requestPermission.launch(Manifest.permission.CAMERA)
+        } else {
+            showPermissionDenied()
+        }
     }
 
     /** Shows the views of the camera mode or of the sample mode. */
     private fun showMode(samples: Boolean) {
-        sampleMode = samples
         permissionPanel.visibility = View.GONE
         preview.visibility = if (samples) View.GONE else View.VISIBLE
         for (view in listOf(sampleImage, nextButton, expected)) {
@@ -160,6 +213,7 @@ class MainActivity : AppCompatActivity() {
     }
 
     private fun showCamera() {
+        state.showCamera()
         showMode(samples = false)
         val future = ProcessCameraProvider.getInstance(this)
         future.addListener({
@@ -183,6 +237,7 @@ class MainActivity : AppCompatActivity() {
 
     private fun bindCamera(provider: ProcessCameraProvider) {
         cameraProvider = provider
+        if (!state.mayBindCamera() || !ui.isOpen) return // samples chosen meanwhile, or destroyed
         val modelSpec = spec ?: return
         val camera = availableCamera(provider) ?: return showSamplesBecause(getString(R.string.no_camera))
         val previewUseCase = Preview.Builder().build().also { it.setSurfaceProvider(preview.surfaceProvider) }
@@ -195,9 +250,12 @@ class MainActivity : AppCompatActivity() {
             .setBackpressureStrategy(ImageAnalysis.STRATEGY_KEEP_ONLY_LATEST)
             .setOutputImageFormat(ImageAnalysis.OUTPUT_IMAGE_FORMAT_YUV_420_888)
             .build()
-        analysis.setAnalyzer(analysisExecutor, FrameAnalyzer(modelSpec.height, modelSpec.width) { image ->
+        val guard = FrameGuard { error ->
+            ui.post { results.text = getString(R.string.frame_error, error.message ?: error.toString()) }
+        }
+        analysis.setAnalyzer(analysisExecutor, FrameAnalyzer(guard) { image ->
             val outcome = runner.call { it.classify(image) } // blocks this analysis thread, not the UI
-            runOnUiThread { show(outcome) }
+            ui.post { if (state.showsCameraResults()) show(outcome) }
         })
         try {
             provider.unbindAll()
@@ -224,8 +282,9 @@ class MainActivity : AppCompatActivity() {
 
     private fun showSamples() {
         cameraProvider?.unbindAll()
+        state.showSamples(state.sampleIndex, samples.size)
         showMode(samples = true)
-        showSample(sampleIndex)
+        showSample(state.sampleIndex)
     }
 
     private fun showSample(index: Int) {
@@ -233,13 +292,15 @@ class MainActivity : AppCompatActivity() {
             results.setText(R.string.no_samples)
             return
         }
-        sampleIndex = index % samples.size
-        val (file, label) = samples[sampleIndex]
+        state.showSamples(index, samples.size)
+        val (file, label) = samples[state.sampleIndex]
         val bitmap = assets.open(file).use { BitmapFactory.decodeStream(it) }
         sampleImage.setImageBitmap(bitmap)
         expected.text = getString(R.string.expected_label, label)
         val image = bitmap.toPixelImage()
-        runner.run({ it.classify(image) }) { outcome -> runOnUiThread { show(outcome) } }
+        runner.run({ it.classify(image) }) { outcome ->
+            ui.post { if (state.mode == ScreenState.Mode.SAMPLES) show(outcome) }
+        }
     }
 
     private fun show(outcome: Outcome<Classifier.Result>) {
@@ -250,7 +311,9 @@ class MainActivity : AppCompatActivity() {
                 }
                 timing.text = getString(R.string.inference_time, outcome.value.inferenceMs, accelerator)
             }
-            is Outcome.Failed -> results.text = getString(R.string.run_error, outcome.message)
+            // Without a model, the load's error is the one worth reading.
+            is Outcome.Failed -> results.text = modelError?.let { getString(R.string.model_error, it) }
+                ?: getString(R.string.run_error, outcome.message)
         }
     }
 
@@ -264,6 +327,11 @@ class MainActivity : AppCompatActivity() {
             val top = JsonObject((sample.list("top")[0]) as Map<String, Any?>, "golden.json top")
             sample.string("file") to top.string("label")
         }
+    }
+
+    private companion object {
+        const val STATE_MODE = "mode"
+        const val STATE_SAMPLE = "sample"
     }
 
     private fun Bitmap.toPixelImage(): PixelImage {

@@ -44,23 +44,12 @@ class YuvFrame(
     }
 
     /**
-     * The frame turned upright by `degrees` (clockwise) and cropped as
-     * [Orientation.centreCrop] crops, to the aspect ratio aspectHeight:aspectWidth;
-     * only the pixels of the crop are converted.
+     * The whole frame, RGB, turned upright by `degrees` (clockwise): what the
+     * input contract ([Preprocess.forEval]) then resizes and crops, exactly as
+     * it does a photo, so the camera and a file of the same picture give the
+     * model the same input.
      */
-    fun uprightCrop(degrees: Int, aspectHeight: Int, aspectWidth: Int): PixelImage {
-        val turned = degrees == 90 || degrees == 270
-        val (uprightH, uprightW) = if (turned) Pair(width, height) else Pair(height, width)
-        val (top, left, rows, cols) = Orientation.centreCropRect(uprightH, uprightW, aspectHeight, aspectWidth)
-        // The same rectangle in the frame's own coordinates.
-        val region = when (degrees) {
-            0 -> toRgb(top, left, rows, cols)
-            90 -> toRgb(height - left - cols, top, cols, rows)
-            180 -> toRgb(height - top - rows, width - left - cols, rows, cols)
-            else -> toRgb(left, width - top - rows, cols, rows)
-        }
-        return Orientation.rotate(region, degrees)
-    }
+    fun upright(degrees: Int): PixelImage = Orientation.rotate(toRgb(), degrees)
 
     companion object {
         const val R_V = 91881
@@ -96,22 +85,5 @@ object Orientation {
             System.arraycopy(image.data, (srcRow * w + srcCol) * c, out, (r * outW + col) * c, c)
         }
         return PixelImage(outW, outH, c, out)
-    }
-
-    /** The largest centred crop with the aspect ratio height:width (offsets rounded down). */
-    fun centreCrop(image: PixelImage, height: Int, width: Int): PixelImage {
-        val (top, left, rows, cols) = centreCropRect(image.height, image.width, height, width)
-        return image.crop(top, left, rows, cols)
-    }
-
-    /** (top, left, rows, cols) of that crop in an imageHeight × imageWidth image. */
-    fun centreCropRect(imageHeight: Int, imageWidth: Int, height: Int, width: Int): List<Int> {
-        return if (imageHeight.toLong() * width > imageWidth.toLong() * height) {
-            val keep = Math.max(1, (imageWidth.toLong() * height / width).toInt())
-            listOf((imageHeight - keep) / 2, 0, keep, imageWidth)
-        } else {
-            val keep = Math.max(1, (imageHeight.toLong() * width / height).toInt())
-            listOf(0, (imageWidth - keep) / 2, imageHeight, keep)
-        }
     }
 }

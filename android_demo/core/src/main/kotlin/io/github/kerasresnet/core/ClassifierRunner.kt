@@ -49,7 +49,11 @@ class ClassifierRunner<M : AutoCloseable>(threadName: String = "classifier") : A
         Outcome.Failed(e)
     }
 
-    /** Closes the model on its thread and stops the thread; later calls fail with "closed". */
+    /**
+     * Closes the model on its thread, after the work already queued, and stops
+     * the thread; later calls fail with "closed". Does not wait (the UI thread
+     * calls it in onDestroy): [awaitClosed] does.
+     */
     override fun close() {
         try {
             executor.execute { model?.let { old -> model = null; attempt { old.close() } } }
@@ -57,8 +61,10 @@ class ClassifierRunner<M : AutoCloseable>(threadName: String = "classifier") : A
             return // already closed
         }
         executor.shutdown()
-        executor.awaitTermination(1, TimeUnit.SECONDS)
     }
+
+    /** Waits up to [seconds] for [close] to finish; true when it has. */
+    fun awaitClosed(seconds: Long): Boolean = executor.awaitTermination(seconds, TimeUnit.SECONDS)
 
     private fun <T> submit(done: (Outcome<T>) -> Unit, work: () -> T) {
         try {

@@ -62,6 +62,13 @@ class ModelSpec(
                 problems.add("$name quantization is $theirs in the model but $ours in the metadata")
             }
         }
+        val image = listOf(height, width, channels)
+        for ((name, shape) in listOf("metadata" to input.shape, "model" to interpreterInput.shape)) {
+            if (shape.size != 4 || shape.drop(1) != image) {
+                problems.add("the $name's input tensor is $shape but the metadata's image is " +
+                    "${height}x${width}x$channels")
+            }
+        }
         if (output.shape.last() != labels.size) {
             problems.add("the metadata has ${labels.size} labels for ${output.shape.last()} outputs")
         }

@@ -46,7 +46,8 @@ class ClassifierRunnerTest {
         assertTrue(await<Model> { runner.load({ Model("a", log) }, it) } is Outcome.Ok)
         assertEquals(Outcome.Ok(6), runner.call { it.classify(3) })
         assertEquals(Outcome.Ok(8), await<Int> { runner.run({ m -> m.classify(4) }, it) })
-        runner.close()
+        runner.close() // returns at once (onDestroy must not block the UI thread)
+        assertTrue("closed within 5 s", runner.awaitClosed(5))
         assertNotEquals("model-thread", Thread.currentThread().name)
         assertEquals(listOf("create a", "run a", "run a", "close a").map { "$it on model-thread" }, log)
     }
@@ -59,6 +60,7 @@ class ClassifierRunnerTest {
         await<Model> { runner.load({ Model("gpu", log) }, it) }
         assertEquals(Outcome.Ok(2), runner.call { it.classify(1) })
         runner.close()
+        assertTrue(runner.awaitClosed(5))
         assertEquals(listOf("create cpu", "close cpu", "create gpu", "run gpu", "close gpu").map { "$it on t" }, log)
     }
 
@@ -84,6 +86,7 @@ class ClassifierRunnerTest {
         await<Model> { runner.load({ Model("m", log) }, it) }
         runner.close()
         runner.close() // twice is harmless
+        assertTrue(runner.awaitClosed(5))
         assertEquals("the classifier is closed", failure(runner.call { it.classify(1) }))
         assertEquals("the classifier is closed", failure(await<Int> { runner.run({ m -> m.classify(1) }, it) }))
         assertEquals("the classifier is closed", failure(await<Model> { runner.load({ Model("late", log) }, it) }))

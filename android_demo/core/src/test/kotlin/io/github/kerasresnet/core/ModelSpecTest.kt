@@ -57,6 +57,15 @@ class ModelSpecTest {
         expectFailure("output is float32 [1, 3] in the model but int8") {
             spec.check(spec.input, TensorSpec("float32", listOf(1, 3), 0f, 0))
         }
+        // Issue 27, 5: a model whose input is not the metadata's image would overflow
+        // the input buffer or leave stale bytes in it.
+        expectFailure("the model's input tensor is [1, 32, 32, 3] but the metadata's image is 28x30x1") {
+            spec.check(TensorSpec("int8", listOf(1, 32, 32, 3), 1.0f, -128), spec.output)
+        }
+        val inconsistent = ModelSpec.parse(metadata.replace("\"width\": 30", "\"width\": 28"))
+        expectFailure("the metadata's input tensor is [1, 28, 30, 1] but the metadata's image is 28x28x1") {
+            inconsistent.check(spec.input, spec.output)
+        }
         val wrongLabels = ModelSpec.parse(metadata.replace("\"Trouser\", ", ""))
         expectFailure("the metadata has 2 labels for 3 outputs") { wrongLabels.check(spec.input, spec.output) }
     }
