@@ -107,7 +107,7 @@ def run_demo(recipe, run_path, resume=False, out=print):
     from keras_resnet.export.from_run import export_checkpoint, preprocessed
     from keras_resnet.training import hardware, plots
     from keras_resnet.training.callbacks import StepTimer
-    from keras_resnet.training.data import load_splits
+    from keras_resnet.training.data import SMALL_FOLDER, load_splits
     from keras_resnet.training.fit import plan_steps, train
     from keras_resnet.training.run_dir import RunDir
 
@@ -116,6 +116,11 @@ def run_demo(recipe, run_path, resume=False, out=print):
     run = RunDir(run_path)
     out(f"[1/5] data: {_source(recipe)}")
     splits = load_splits(recipe)
+    if not len(splits.test[0]):
+        raise ValueError(f"data_dir={recipe.data_dir!r} is too small for the demo, which "
+                         "tests and exports on a held-out split; allowed: a folder with at "
+                         f"least {SMALL_FOLDER} images per class (smaller ones: resnet train "
+                         "or resnet finetune)")
     plan = plan_steps(recipe, len(splits.train[0]))
     probe = getattr(keras_resnet, recipe.model)(
         input_shape=(*splits.size, splits.channels), classes=len(splits.class_names))

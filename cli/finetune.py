@@ -3,7 +3,8 @@
 
 import os
 
-from keras_resnet.cli.options import UserError, check_at_least, new_run_dir, setting
+from keras_resnet.cli.options import (UserError, check_at_least, new_run_dir, setting,
+                                      test_result)
 
 
 def add_parser(sub):
@@ -68,10 +69,13 @@ def run(args):
                       probe_only=args.probe_only, resume=args.resume,
                       overwrite=args.overwrite, verbose=2 if args.quiet else "auto")
     probe, tuned = result["probe"], result["finetune"]
-    line = f"test accuracy: {probe['test']['accuracy']:.4f} linear probe"
-    if tuned is None:
-        print(f"{line}, on {probe['test']['images']} images; model: "
-              f"{probe['run_dir']}/model.keras")
-    else:
-        print(f"{line}, {tuned['test']['accuracy']:.4f} fine-tuned, on "
-              f"{tuned['test']['images']} images; model: {tuned['run_dir']}/checkpoints/best.keras")
+    print(f"linear probe: {test_result(probe['test'])}, validation accuracy "
+          f"{_accuracy(probe['validation_accuracy'])}; model: {probe['run_dir']}/model.keras")
+    if tuned is not None:
+        print(f"fine-tuned: {test_result(tuned['test'])}, validation accuracy "
+              f"{_accuracy(tuned['best_validation_accuracy'])}; model: "
+              f"{tuned['run_dir']}/checkpoints/best.keras")
+
+
+def _accuracy(value):
+    return "none" if value is None else f"{value:.4f}"

@@ -91,3 +91,10 @@ def resumed_recipe(run_path, data_dir, flags):
     if data_dir:
         settings["data_dir"] = data_dir
     return make_recipe(settings)
+
+
+def test_result(evaluation):
+    """A run's test evaluation in words ("no test split" for a small folder's run)."""
+    if evaluation is None:
+        return "no test split"
+    return f"test accuracy {evaluation['accuracy']:.4f} on {evaluation['images']} images"

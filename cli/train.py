@@ -2,8 +2,8 @@
 
 import os
 
-from keras_resnet.cli.options import (UserError, new_run_dir, recipe_overrides,
-                                      resumed_recipe, setting)
+from keras_resnet.cli.options import (UserError, new_run_dir, recipe_overrides, resumed_recipe,
+                                      setting, test_result)
 from keras_resnet.models import list_models
 
 
@@ -59,6 +59,5 @@ def run(args):
     summary = train(recipe, output, resume=bool(args.resume), overwrite=args.overwrite,
                     verbose=2 if args.quiet else "auto")
     print(f"best validation accuracy {summary['best_validation_accuracy']:.4f} "
-          f"(epoch {summary['best_epoch']}); test accuracy "
-          f"{summary['test']['accuracy']:.4f} on {summary['test']['images']} images; "
+          f"(epoch {summary['best_epoch']}); {test_result(summary['test'])}; "
           f"run directory: {summary['run_dir']}")

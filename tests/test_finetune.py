@@ -92,9 +92,11 @@ def test_no_default_fails_on_20_images_in_2_classes(short_run, tmp_path):
                                   "--output", str(tmp_path / "ft")],
                            capture_output=True, text=True, timeout=900)
     assert tuned.returncode == 0, tuned.stderr[-3000:]
+    assert "adapted to the data: no test split: 10 images per class are too few" in tuned.stdout
     assert "adapted to the data: validation 20% of the training images" in tuned.stdout
-    assert "adapted to the data: batch size 14: the recipe's 128" in tuned.stdout
-    assert "linear probe, " in tuned.stdout and "fine-tuned, on 2 images" in tuned.stdout
+    assert "adapted to the data: batch size 16: the recipe's 128" in tuned.stdout
+    assert "linear probe: no test split, validation accuracy " in tuned.stdout
+    assert "fine-tuned: no test split, validation accuracy " in tuned.stdout
     trained = subprocess.run(CLI + ["train", "--set", "dataset=folder", "--set",
                                     f"data_dir={data}", "--set", "epochs=1", "--output",
                                     str(tmp_path / "tr")], capture_output=True, text=True,
@@ -102,6 +104,7 @@ def test_no_default_fails_on_20_images_in_2_classes(short_run, tmp_path):
     assert trained.returncode == 0, trained.stderr[-3000:]
     assert ("adapted to the data: input 28×28×1: the median shorter side of 20 images is "
             "28 px; every image is grey") in trained.stdout
+    assert "; no test split; run directory: " in trained.stdout
 
 
 def test_ten_images_per_class_learn_from_the_probe(short_run, tmp_path):

@@ -39,6 +39,7 @@ def input_spec(recipe, size, channels):
 
 FOLDER_VALIDATION = 0.2  # a folder's validation fraction when the recipe's count does not fit
 SLOW_SIZE = 96  # a chosen input size above this gets a warning
+SMALL_FOLDER = 30  # images per class below which a folder keeps no test split
 
 
 def fit_batch(recipe, n_train):
@@ -68,7 +69,14 @@ def load_splits(recipe):
                              "the work of one at 32×32; set image_size lower for speed")
         spec = input_spec(recipe, size, channels)
         x, y, class_names, skipped = image_folder.load(recipe.data_dir, spec)
-        test, rest = _carve(y, recipe.test_size, rng, "test_size")
+        test_size = recipe.test_size
+        per_class = len(y) / len(class_names)
+        if test_size and per_class < SMALL_FOLDER:
+            notes.append(f"no test split: {per_class:.0f} images per class are too few to "
+                         "hold some out (the validation split is the estimate; test on "
+                         "another folder)")
+            test_size = 0
+        test, rest = _carve(y, test_size, rng, "test_size")
         test = (x[test], y[test])
         x, y = x[rest], y[rest]
         if validation_size >= 1 and validation_size > FOLDER_VALIDATION * len(x):

@@ -103,10 +103,8 @@ def finetune(recipe, source, output_dir, *, stages=1, lr_factor=0.1, probe_only=
     if verbose:
         for note in notes:
             print(f"adapted to the data: {note}")
-        validation = probe["validation_accuracy"]
-        print(f"linear probe: test accuracy {probe['test']['accuracy']:.4f}, validation "
-              f"{'none' if validation is None else f'{validation:.4f}'}, weight decay "
-              f"{probe['weight_decay']:g}")
+        print(f"linear probe: weight decay {probe['weight_decay']:g} (chosen on validation), "
+              f"train accuracy {probe['train_accuracy']:.4f}")
     if probe_only:
         return {"probe": probe, "finetune": None, "notes": notes}
     summary_path = os.path.join(tune_dir, "summary.json")

@@ -100,8 +100,8 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
     if recipe.distribute == "jax":
         multi_process.stop()  # each process evaluates the test set on its own devices
     best = keras.saving.load_model(run.best, compile=False)
-    evaluation = evaluate(best, eval_split(splits, "test", recipe), splits.test[1],
-                          splits.class_names)
+    evaluation = (evaluate(best, eval_split(splits, "test", recipe), splits.test[1],
+                           splits.class_names) if len(splits.test[0]) else None)
     trained = recipe.batch_size * plan["steps_per_epoch"] * len(throughput.seconds)
     summary = {
         "run_dir": shared.path,
@@ -121,8 +121,9 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
     }
     run.write_json("summary.json", summary)
     plots.plot_curves(summary["history"], run.file("curves.png"))
-    plots.plot_confusion(evaluation["confusion_matrix"], splits.class_names,
-                         run.file("confusion.png"))
+    if evaluation:  # a small folder keeps no test split
+        plots.plot_confusion(evaluation["confusion_matrix"], splits.class_names,
+                             run.file("confusion.png"))
     if process != 0:
         shutil.rmtree(run.path)
     return summary

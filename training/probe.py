@@ -54,9 +54,14 @@ def linear_probe(model, splits, recipe, head="predictions"):
     classes = len(splits.class_names)
     splits = dataclasses.replace(splits, train=tuple(a[:LIMIT] for a in splits.train))
     train, validation, test = (pooled_features(model, splits, which, recipe)
+                               if len(getattr(splits, which)[0]) else None
                                for which in ("train", "validation", "test"))
-    mean, std = train.mean(axis=0), train.std(axis=0) + 1e-6
-    scaled = [(f - mean) / std for f in (train, validation, test)]
+    # Standardised per feature, with the spread floored at a tenth of the median
+    # feature's: a feature (nearly) constant on few training images must not get
+    # a huge weight that explodes on other images.
+    mean, spread = train.mean(axis=0), train.std(axis=0)
+    std = np.maximum(spread, 0.1 * np.median(spread) + 1e-6)
+    scaled = [None if f is None else (f - mean) / std for f in (train, validation, test)]
     y_train, y_val, y_test = splits.train[1], splits.validation[1], splits.test[1]
 
     def accuracy(weights, features, labels):
@@ -77,4 +82,4 @@ def linear_probe(model, splits, recipe, head="predictions"):
             "validation_accuracy": accuracy(fits[chosen], scaled[1], y_val) if len(y_val)
             else None,
             "test": {"accuracy": accuracy(fits[chosen], scaled[2], y_test),
-                     "images": int(len(y_test))}}
+                     "images": int(len(y_test))} if len(y_test) else None}
