@@ -268,7 +268,7 @@ def test_weights_commands_and_finetune_from_a_served_checkpoint(
         ["weights", "list"], env).stdout
     out = tmp_path / "tuned"
     tuned = _resnet(["finetune", "--weights", name, "--data-dir", str(folder),
-                     "--head-epochs", "1", "--epochs", "1", "--output", str(out), "--quiet",
+                     "--epochs", "1", "--output", str(out), "--quiet",
                      "--set", "batch_size=32", "--set", "validation_size=0.15",
                      "--set", "test_size=0.15", "--set", "warmup_epochs=0.0"], env)
     assert tuned.returncode == 0, tuned.stderr[-3000:]

@@ -102,13 +102,17 @@ def test_resume_after_sigkill_is_exact(tmp_path):
     np.testing.assert_allclose(losses[0], losses[1], rtol=1e-5)
 
 
-def test_batch_larger_than_the_training_set(tmp_path):
+def test_batch_larger_than_the_training_set_is_capped_and_said(tmp_path):
     from keras_resnet.training.fit import train
 
-    recipe = load_recipe("fashion_mnist", {"train_limit": 100, "epochs": 1})
-    with pytest.raises(ValueError, match=r"^batch_size=128 is not valid; allowed: at most "
-                                         r"the 100 training images$"):
-        train(recipe, str(tmp_path / "run"), verbose=0)
+    recipe = load_recipe("fashion_mnist", {"train_limit": 100, "validation_size": 50,
+                                           "test_limit": 50, "epochs": 1})
+    summary = train(recipe, str(tmp_path / "run"), verbose=0)
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["recipe"]["batch_size"] == 100
+    assert config["adapted_to_data"] == [
+        "batch size 100: the recipe's 128 is more than the 100 training images"]
+    assert summary["history"][0]["epoch"] == 1
 
 
 @pytest.mark.slow

@@ -31,17 +31,20 @@ def test_tuned_int8_variants_and_nothing_leaks(short_run, tmp_path):
     assert qat["agreement_with_keras"] >= 0.95
     for variant in (qat, pruned, clustered):
         assert not [op for op in variant["ops"] if op.startswith(("CUSTOM", "Flex"))]
-    # Pruning to 50%: measured exactly 0.5 sparsity, gzip 0.72× the int8
-    # file's, -1.6 points after one epoch of 32 steps.
+    # One epoch of 32 steps recovers what pruning or clustering cost, give or
+    # take: against PTQ on six short runs (this fixture and seeds 1-4 of it,
+    # tfmot's k-means++ init unseeded), pruned -3.1 to +1.3 points, clustered
+    # -2.6 to +2.1 points.
+    # Pruning to 50%: measured exactly 0.5 sparsity, gzip 0.72× the int8 file's.
     assert pruned["weights"]["sparsity"] >= 0.49
     assert pruned["gzip_bytes"] <= 0.8 * ptq["gzip_bytes"]
-    assert pruned["accuracy"] >= ptq["accuracy"] - 0.04
+    assert pruned["accuracy"] >= ptq["accuracy"] - 0.05
     # Clustering to 16 values: 16 per output channel after int8 rounding,
-    # gzip 0.68×, -0.03 points.
+    # gzip 0.68×.
     assert clustered["weights"]["max_distinct_per_channel"] <= 16
     assert ptq["weights"]["max_distinct_per_channel"] > 100
     assert clustered["gzip_bytes"] <= 0.8 * ptq["gzip_bytes"]
-    assert clustered["accuracy"] >= ptq["accuracy"] - 0.02
+    assert clustered["accuracy"] >= ptq["accuracy"] - 0.05
     # tfmot's switch to tf_keras stayed in the child process.
     assert "TF_USE_LEGACY_KERAS" not in os.environ
     assert tf.keras.Model is keras.Model
