@@ -13,8 +13,9 @@ seconds, deterministic. Phase 2 starts from it and also unfreezes the top
 `stages` stages at the recipe's learning rate × `lr_factor`, warmed up over
 its first epoch, for at least MIN_STEPS steps, early-stopped on the
 validation split (the best epoch is kept); every BatchNorm layer stays
-frozen, in inference mode, so the moving statistics never change. What was adapted to the data (input size, batch
-size, validation carve, steps) is printed and returned, one line each.
+frozen, in inference mode, so the moving statistics never change. What was
+adapted to the data (input size, batch size, validation carve, steps) is
+printed and returned, one line each.
 """
 
 import dataclasses
