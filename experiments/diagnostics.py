@@ -22,14 +22,16 @@ import tensorflow as tf
 
 from keras_resnet.atomic_files import write_csv
 from keras_resnet.features import feature_layers
+from keras_resnet.network import is_shortcut, layer_prefix
 from keras_resnet.training import plots
 
 
 def main_path_kernels(model):
     """[(depth, layer name, kernel variable)] of the convolutions and dense
     layers on the main path, depth counted from 1 at the input."""
+    prefix = layer_prefix(model)
     layers = [l for l in model.layers if isinstance(l, (keras.layers.Conv2D, keras.layers.Dense))
-              and not l.name.endswith("_0_conv")]
+              and not is_shortcut(l.name, prefix)]
     return [(depth, layer.name, layer.kernel) for depth, layer in enumerate(layers, start=1)]
 
 

@@ -1,15 +1,11 @@
-"""Residual blocks and stems, built from `Units`.
-
-A block named `convS_blockB` has the units `_1`, `_2` (and `_3` for a
-bottleneck) on its residual branch, `_0` on a projection shortcut, `_preact`
-for a pre-activation block's leading BN-ReLU, `_se_*` for squeeze-and-
-excitation, `_drop_path`, `_add` and finally `_out` (the block's output).
-"""
+"""Residual blocks and stems, built from `Units`, named as
+`keras_resnet.naming` says."""
 
 from dataclasses import dataclass
 
 from keras import layers
 
+from keras_resnet import naming
 from keras_resnet.layers import DropPath, ZeroPadShortcut
 from keras_resnet.specs import Variant
 from keras_resnet.units import Units
@@ -19,9 +15,8 @@ from keras_resnet.units import Units
 class BlockOptions:
     variant: Variant
     shortcut: str  # "A" (zero padding), "B" (projection) or "none" (a plain net)
-    width_factor: float = 1.0
     groups: int = 1
-    width_per_group: int = 64
+    width_per_group: float = 64
     se_ratio: float = None
     zero_init_residual: bool = False
     seed: int = None
@@ -42,7 +37,7 @@ def residual_block(u: Units, opt: BlockOptions, x, block, filters, strides,
         last = f"{name}_2"
         y = u.conv(y, filters, 3, 1, last, zero_init=v.preact and opt.zero_init_residual)
     else:
-        inner = int(filters * opt.width_factor * opt.width_per_group / 64) * opt.groups
+        inner = int(filters * opt.width_per_group / 64) * opt.groups
         s1, s2 = (strides, 1) if v.stride_on_first else (1, strides)
         y = u.bn_relu(u.conv(branch_input, inner, 1, s1, f"{name}_1"), f"{name}_1")
         y = u.conv(y, inner, 3, s2, f"{name}_2", groups=opt.groups,
@@ -90,16 +85,17 @@ def _shortcut(u, opt, x, branch_input, out_channels, strides, project, name):
     return y if v.preact else u.bn(y, f"{name}_0")
 
 
-def stem(u: Units, variant: Variant, family, x):
-    """The layers before the first stage, named `conv1*` and `pool1*`."""
+def stem(u: Units, variant: Variant, family, x, prefix=""):
+    """The layers before the first stage, named `<prefix>conv1*` and `<prefix>pool1*`."""
+    name = prefix + naming.STEM
     if family == "cifar":
-        x = u.conv(x, 16, 3, 1, "conv1")
-        return x if variant.preact else u.bn_relu(x, "conv1")
+        x = u.conv(x, 16, 3, 1, name)
+        return x if variant.preact else u.bn_relu(x, name)
     if variant.deep_stem:
         for i, (filters, strides) in enumerate(((32, 2), (32, 1), (64, 1)), start=1):
-            x = u.bn_relu(u.conv(x, filters, 3, strides, f"conv1_{i}"), f"conv1_{i}")
+            x = u.bn_relu(u.conv(x, filters, 3, strides, f"{name}_{i}"), f"{name}_{i}")
     else:
-        x = u.conv(x, 64, 7, 2, "conv1", use_bias=variant.keras_layout)
+        x = u.conv(x, 64, 7, 2, name, use_bias=variant.keras_layout)
         if not variant.preact:
-            x = u.bn_relu(x, "conv1")
-    return u.max_pool(x, "pool1")
+            x = u.bn_relu(x, name)
+    return u.max_pool(x, prefix + naming.STEM_POOL)

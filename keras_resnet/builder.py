@@ -1,25 +1,24 @@
 """The one builder behind every ResNet constructor (`keras_resnet.models`):
-arguments checked, then the graph of a depth-table row built layer by layer."""
+arguments checked into an `Architecture`, then its graph built layer by
+layer, each stage recorded as it is built."""
 
 import contextlib
-import math
 import sys
 
 import keras
 from keras import layers
 
-from keras_resnet.arguments import check_choice, check_number, invalid
+from keras_resnet import naming
+from keras_resnet.architecture import Architecture, argument_names
+from keras_resnet.arguments import check_number, invalid
 from keras_resnet.blocks import BlockOptions, residual_block, stem
 from keras_resnet.cpu import ONEDNN_VARIABLE, onednn_state
+from keras_resnet.network import ResNetModel, StageRecord
 from keras_resnet.preprocessing import normalization_layer
 from keras_resnet.specs import (FAMILY_VARIANTS, SPECS, VARIANTS, NetSpec,
                                 graph_recursion_limit, wide_spec)
 from keras_resnet.units import Units, is_mixed
 from keras_resnet.weights import load_weights
-
-POOLINGS = (None, "avg", "max")
-DATA_FORMATS = ("channels_last", "channels_first")
-
 
 def check_depth(depth):
     """Raises ValueError unless `depth` is a row of the depth table."""
@@ -35,7 +34,7 @@ def build_resnet(depth, **kwargs):
     variant = kwargs.get("variant") or FAMILY_VARIANTS[spec.family][0]
     suffix = "" if variant == FAMILY_VARIANTS[spec.family][0] else "_" + str(variant)
     default_name = f"resnet{depth}{suffix}".replace(".", "_").replace("-", "_")
-    return build(spec, default_name, **kwargs)
+    return build_from_arguments(spec, default_name, **kwargs)
 
 
 def build_wide_resnet(depth, width, **kwargs):
@@ -46,86 +45,65 @@ def build_wide_resnet(depth, width, **kwargs):
     check_number("width", width, low=0, low_open=True)
     kwargs.setdefault("variant", "v2")
     kwargs.setdefault("shortcut", "B")
-    return build(wide_spec(depth), f"wrn{depth}_{width}", width_factor=width, **kwargs)
+    return build_from_arguments(wide_spec(depth), f"wrn{depth}_{width}",
+                                width_factor=width, **kwargs)
 
 
-def build(spec: NetSpec, default_name, *, include_top=True, weights=None,
-          input_tensor=None, input_shape=None, pooling=None, classes=1000,
-          classifier_activation="softmax", name=None, variant=None,
-          shortcut=None, width_factor=1, groups=1, width_per_group=64,
-          se_ratio=None, drop_path_rate=0.0, zero_init_residual=False,
-          bn_momentum=0.9, bn_epsilon=1e-5, bn_synchronized=False, batch_norm=True,
-          preprocessing=None,
-          data_format=None, dtype=None, seed=None):
-    """Builds the network of `spec`; see `keras_resnet.ResNet` for the arguments."""
-    imagenet = spec.family == "imagenet"
-    variant = variant or FAMILY_VARIANTS[spec.family][0]
-    check_choice("variant", variant, FAMILY_VARIANTS[spec.family])
-    v = VARIANTS[variant]
-    if v.keras_layout and spec.block != "bottleneck":
-        raise invalid("variant", variant, "'v2-keras' only with bottleneck depths (50+)")
-    shortcut = shortcut or ("B" if imagenet else "A")
-    check_choice("shortcut", shortcut, ("A", "B", "none"))
-    if shortcut == "A" and (v.avg_down or v.keras_layout):
-        raise invalid("shortcut", shortcut, f"'B' for variant {variant!r}")
-    if shortcut == "none":
-        default_name = default_name.replace("resnet", "plain", 1)
-        if drop_path_rate or zero_init_residual:
-            raise invalid("(drop_path_rate, zero_init_residual)",
-                          (drop_path_rate, zero_init_residual),
-                          "(0, False) for a plain network: both act on residual branches")
-    check_choice("batch_norm", batch_norm, (True, False))
-    if not batch_norm and zero_init_residual:
-        raise invalid("zero_init_residual", zero_init_residual, "False without BatchNorm")
-    check_choice("pooling", pooling, POOLINGS)
-    check_number("classes", classes, low=1, integer=True)
-    check_number("width_factor", width_factor, low=0, low_open=True)
-    check_number("groups", groups, low=1, integer=True)
-    check_number("width_per_group", width_per_group, low=1, integer=True)
-    if spec.block == "basic" and (groups, width_per_group) != (1, 64) or (
-            spec.block == "basic" and imagenet and width_factor != 1):
-        raise invalid("(groups, width_per_group, width_factor)",
-                      (groups, width_per_group, width_factor), "(1, 64, 1) for "
-                      "basic blocks (width_factor may change only for CIFAR nets)")
-    if se_ratio is not None:
-        check_number("se_ratio", se_ratio, low=0, high=1, low_open=True)
-    check_number("drop_path_rate", drop_path_rate, low=0, high=1, high_open=True)
-    check_number("bn_momentum", bn_momentum, low=0, high=1, high_open=True)
-    check_number("bn_epsilon", bn_epsilon, low=0, low_open=True)
-    data_format = data_format or keras.config.image_data_format()
-    check_choice("data_format", data_format, DATA_FORMATS)
-    if data_format == "channels_first":
-        _check_channels_first_runs()
+def build_from_arguments(spec: NetSpec, default_name, *, weights=None, input_tensor=None,
+                         **arguments):
+    """`build` of the `Architecture` that `ResNet`'s keyword `arguments` describe."""
+    unknown = sorted(set(arguments) - set(argument_names()))
+    if unknown:
+        raise invalid("argument", unknown[0], "the arguments of keras_resnet.ResNet: "
+                      + ", ".join(("weights", "input_tensor", *argument_names())))
     if weights is not None and not isinstance(weights, str):
         raise invalid("weights", weights, "None, 'imagenet', a weights name or the path "
                       "of a .weights.h5/.keras file")
     if weights == "imagenet":  # keras_resnet.ResNet maps its own names before this
         raise invalid("weights", weights, "None or a path for this network; 'imagenet' "
                       "only for ResNet50/101/152")
+    if arguments.get("input_shape") is None and input_tensor is not None:
+        arguments["input_shape"] = tuple(input_tensor.shape[1:])
+    return build(Architecture.create(spec, default_name, **arguments), weights, input_tensor)
 
-    stage_strides = (1, 2, 2, 2) if imagenet else (1, 2, 2)
-    if v.keras_layout:  # downsampling at the end of stages 2-4 instead
-        stage_strides = (2, 2, 2, 1)
-    total_stride = (4 if imagenet else 1) * math.prod(stage_strides)
-    inputs, x = _inputs(input_tensor, input_shape, include_top, data_format,
-                        total_stride, default_size=224 if imagenet else 32)
 
-    u = Units(data_format, dtype, bn_momentum, bn_epsilon, bool(bn_synchronized), batch_norm)
-    opt = BlockOptions(v, shortcut, width_factor, groups, width_per_group,
-                       se_ratio, zero_init_residual, seed)
-    if preprocessing is not None:
-        x = normalization_layer(preprocessing, u.channels(x), u.channel_axis, dtype)(x)
-    x = stem(u, v, spec.family, x)
-    x = _stages(u, opt, spec, x, stage_strides, drop_path_rate)
+def build(arch: Architecture, weights=None, input_tensor=None):
+    """The `ResNetModel` of `arch`, recording its stages while it builds."""
+    if arch.data_format == "channels_first":
+        _check_channels_first_runs()
+    imagenet = arch.family == "imagenet"
+    v = VARIANTS[arch.variant]
+    p = arch.layer_prefix
+    inputs, x = _inputs(arch, input_tensor, default_size=224 if imagenet else 32)
+    u = Units(arch.data_format, arch.dtype, arch.bn_momentum, arch.bn_epsilon,
+              arch.bn_synchronized, arch.batch_norm)
+    opt = BlockOptions(v, arch.shortcut, arch.groups, arch.width_per_group,
+                       arch.se_ratio, arch.zero_init_residual, arch.seed)
+    if arch.preprocessing is not None:
+        x = normalization_layer(arch.preprocessing, u.channels(x), u.channel_axis,
+                                arch.dtype, name=p + naming.PREPROCESS)(x)
+    x = stem(u, v, arch.family, x, p)
+    stride = 4 if imagenet else 1
+    records = [StageRecord("stem", (p + naming.STEM + "_", p + naming.STEM_POOL + "_"),
+                           _layer_name(x), u.channels(x), stride)]
+    x, records = _stages(u, opt, arch, x, records)
     if v.preact:
-        x = u.bn_relu(x, "post")
-    x = _head(x, u, include_top, pooling, classes, classifier_activation)
+        x = u.bn_relu(x, p + naming.POST)
+        last = records[-1]
+        records[-1] = StageRecord(last.level, last.prefixes + (p + naming.POST + "_",),
+                                  _layer_name(x), last.channels, last.stride, last.blocks)
+    x = _head(x, u, arch)
 
-    with _recursion_limit(graph_recursion_limit(spec)):
-        model = keras.Model(inputs, x, name=name or default_name)
+    with _recursion_limit(graph_recursion_limit(arch)):
+        model = ResNetModel(inputs, x, name=arch.name, architecture=arch, stages=records)
     if weights is not None:
         load_weights(model, weights)
     return model
+
+
+def _layer_name(tensor):
+    """The name of the layer that made a symbolic tensor."""
+    return tensor._keras_history.operation.name
 
 
 def _check_channels_first_runs():
@@ -156,17 +134,14 @@ def _recursion_limit(limit):
         sys.setrecursionlimit(previous)
 
 
-def _inputs(input_tensor, input_shape, include_top, data_format, total_stride, default_size):
+def _inputs(arch, input_tensor, default_size):
+    input_shape = arch.input_shape
     if input_shape is None:
-        if input_tensor is not None:
-            input_shape = tuple(input_tensor.shape[1:])
-        else:
-            size = default_size if include_top else None
-            input_shape = (size, size, 3)
-            if data_format == "channels_first":
-                input_shape = (3, size, size)
-    input_shape = tuple(input_shape)
-    channels_last = data_format == "channels_last"
+        size = default_size if arch.include_top else None
+        input_shape = (size, size, 3)
+        if arch.data_format == "channels_first":
+            input_shape = (3, size, size)
+    channels_last = arch.data_format == "channels_last"
     if len(input_shape) != 3:
         raise invalid("input_shape", input_shape, "(height, width, channels)"
                       if channels_last else "(channels, height, width)")
@@ -174,50 +149,56 @@ def _inputs(input_tensor, input_shape, include_top, data_format, total_stride, d
     spatial = input_shape[:2] if channels_last else input_shape[1:]
     if not isinstance(channels, int) or channels < 1:
         raise invalid("input_shape", input_shape, "a known channel count >= 1")
-    if include_top and None in spatial:
+    if arch.include_top and None in spatial:
         raise invalid("input_shape", input_shape, "fixed height and width with "
                       "include_top=True (None is allowed only with include_top=False)")
     for size in spatial:
-        if size is not None and size < total_stride:
+        if size is not None and size < arch.total_stride:
             raise invalid("input_shape", input_shape, f"height and width of at least "
-                          f"{total_stride} (the network's total stride), or None")
+                          f"{arch.total_stride} (the network's total stride), or None")
+    name = arch.layer_prefix + naming.INPUT
     if input_tensor is None:
-        inputs = keras.Input(input_shape, name="input")
+        inputs = keras.Input(input_shape, name=name)
         return inputs, inputs
     if not keras.backend.is_keras_tensor(input_tensor):
-        inputs = keras.Input(tensor=input_tensor, shape=input_shape, name="input")
+        inputs = keras.Input(tensor=input_tensor, shape=input_shape, name=name)
         return inputs, inputs
     return keras.utils.get_source_inputs(input_tensor), input_tensor
 
 
-def _stages(u, opt, spec, x, stage_strides, drop_path_rate):
-    total_blocks = sum(spec.blocks)
-    index = 0
-    for stage, (blocks, base, stride) in enumerate(
-            zip(spec.blocks, spec.filters, stage_strides), start=2):
-        filters = round(base * opt.width_factor) if spec.block == "basic" else base
-        out_channels = filters * (4 if spec.block == "bottleneck" else 1)
+def _stages(u, opt, arch, x, records):
+    """The residual stages, and `records` with one more per stage."""
+    total_blocks = sum(arch.blocks)
+    index, stride = 0, records[-1].stride
+    for stage, (blocks, filters, stage_stride) in enumerate(
+            zip(arch.blocks, arch.widths, arch.strides), start=2):
+        out_channels = filters * (4 if arch.block == "bottleneck" else 1)
         for b in range(blocks):
             if opt.variant.keras_layout:
-                strides = stride if b == blocks - 1 else 1
+                strides = stage_stride if b == blocks - 1 else 1
                 project = b == 0
             else:
-                strides = stride if b == 0 else 1
+                strides = stage_stride if b == 0 else 1
                 project = strides != 1 or u.channels(x) != out_channels
-            rate = drop_path_rate * index / max(total_blocks - 1, 1)
-            x = residual_block(u, opt, x, spec.block, filters, strides, project,
-                               rate, name=f"conv{stage}_block{b + 1}")
+            rate = arch.drop_path_rate * index / max(total_blocks - 1, 1)
+            x = residual_block(u, opt, x, arch.block, filters, strides, project, rate,
+                               name=arch.layer_prefix + naming.block_name(stage, b + 1))
             index += 1
-    return x
+        stride *= stage_stride
+        records.append(StageRecord(naming.level(stage),
+                                   (arch.layer_prefix + naming.stage_prefix(stage),),
+                                   _layer_name(x), out_channels, stride, blocks))
+    return x, records
 
 
-def _head(x, u, include_top, pooling, classes, classifier_activation):
-    if include_top or pooling:
+def _head(x, u, arch):
+    p = arch.layer_prefix
+    if arch.include_top or arch.pooling:
+        pooling = "max" if arch.pooling == "max" else "avg"
         pool = layers.GlobalMaxPooling2D if pooling == "max" else layers.GlobalAveragePooling2D
-        x = pool(data_format=u.data_format, dtype=u.dtype,
-                 name="max_pool" if pooling == "max" else "avg_pool")(x)
-    if include_top:
+        x = pool(data_format=u.data_format, dtype=u.dtype, name=p + naming.POOLS[pooling])(x)
+    if arch.include_top:
         head_dtype = "float32" if is_mixed(u.dtype) else u.dtype
-        x = layers.Dense(classes, activation=classifier_activation, dtype=head_dtype,
-                         name="predictions")(x)
+        x = layers.Dense(arch.classes, activation=arch.classifier_activation,
+                         dtype=head_dtype, name=p + naming.PREDICTIONS)(x)
     return x

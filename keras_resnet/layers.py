@@ -1,4 +1,5 @@
-"""The library's own layers, registered so `.keras` files load with safe_mode."""
+"""The library's own layers, registered so `.keras` files load with safe_mode
+(the model class registers in `keras_resnet.network`, imported at the end)."""
 
 import keras
 from keras import ops
@@ -79,3 +80,6 @@ class DropPath(keras.layers.Layer):
         config = super().get_config()
         config.update(rate=self.rate, seed=self.seed)
         return config
+
+
+from keras_resnet.network import ResNetModel  # noqa: E402,F401 (registers the model class)

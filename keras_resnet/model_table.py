@@ -3,8 +3,8 @@
 import numpy as np
 
 from keras_resnet import models
-from keras_resnet.features import feature_layers
 from keras_resnet.macs import count_macs
+from keras_resnet.network import stage_records
 
 
 def trainable_params(model):
@@ -20,7 +20,8 @@ def model_table():
     for name in models.list_models():
         model = _build(name)
         size = "×".join(str(d) for d in model.input_shape[1:])
-        rows.append(f"| {name} | {size} | {_blocks_per_stage(model)} | "
+        blocks = "/".join(str(r.blocks) for r in stage_records(model) if r.level != "stem")
+        rows.append(f"| {name} | {size} | {blocks} | "
                     f"{trainable_params(model):,} | {count_macs(model) / 1e9:.3f} G |")
     return "\n".join(rows)
 
@@ -30,11 +31,3 @@ def _build(name):
     if model.input_shape[1] == 224:
         return model
     return getattr(models, name)(input_shape=(32, 32, 3), classes=10)
-
-
-def _blocks_per_stage(model):
-    stages = [int(n[len("C"):]) for n in feature_layers(model)]
-    return "/".join(
-        str(sum(1 for layer in model.layers if layer.name.startswith(f"conv{s}_block")
-                and layer.name.endswith("_out")))
-        for s in stages)

@@ -28,7 +28,7 @@ def ResNet(depth, **kwargs):
     `weights` (None, the path of a `.weights.h5`/`.keras` file, "imagenet"
     — keras.applications' own weights, for ResNet50/101/152 — or a name of
     `keras_resnet.list_weights()`, such as "torchvision:resnet50.IMAGENET1K_V2":
-    downloaded once, verified and cached, see `keras_resnet.pretrained`),
+    downloaded once, verified and cached, see `keras_resnet.weights_registry`),
     `input_tensor`, `input_shape` (spatial dims may be None without a top),
     `pooling` (None, "avg", "max"), `classes`, `classifier_activation`,
     `name`. Further:
@@ -55,17 +55,22 @@ def ResNet(depth, **kwargs):
         a "preprocess" layer so the model takes raw 0..255 pixels.
     data_format, dtype: passed to every layer; under a mixed policy the
         classifier runs in float32, so logits are float32.
+    layer_prefix: a string every layer name starts with (two ResNets in one
+        model); the scheme itself is `keras_resnet.naming`'s.
     seed: seed of the stochastic-depth layers.
+
+    The model is a `keras_resnet.network.ResNetModel`: a functional model
+    that also holds its `architecture` and `stage_records` (saved with it).
     """
-    from keras_resnet import builder, pretrained
+    from keras_resnet import builder, pretrained, weights_registry
 
     name = kwargs.get("weights")
-    if not pretrained.is_name(name):
+    if not weights_registry.is_name(name):
         return builder.build_resnet(depth, **kwargs)
     builder.check_depth(depth)
     if name == "imagenet":
-        name = pretrained.imagenet_name(depth, kwargs.get("variant"))
-    options = pretrained.builder_options(name, depth, {**kwargs, "weights": None})
+        name = weights_registry.imagenet_name(depth, kwargs.get("variant"))
+    options = weights_registry.builder_options(name, depth, {**kwargs, "weights": None})
     return pretrained.load_into(builder.build_resnet(depth, **options), name,
                                 options.get("include_top", True))
 
@@ -74,159 +79,202 @@ def WideResNet(depth=28, width=10, **kwargs):
     """Wide ResNet WRN-depth-width (Zagoruyko & Komodakis 2016): pre-activation
     basic blocks, depth 6n+4, stage widths 16k/32k/64k, 1×1 projections; the
     other arguments as `ResNet`'s (no named weights)."""
-    from keras_resnet import builder, pretrained
+    from keras_resnet import builder, weights_registry
+    from keras_resnet.arguments import invalid
 
-    if pretrained.is_name(kwargs.get("weights")) and kwargs["weights"] != "imagenet":
-        raise ValueError(f"weights={kwargs['weights']!r} is not valid; allowed: None or a "
-                         "path for this network (named weights exist for ResNet depths)")
+    if weights_registry.is_name(kwargs.get("weights")) and kwargs["weights"] != "imagenet":
+        raise invalid("weights", kwargs["weights"], "None or a path for this network "
+                      "(named weights exist for ResNet depths)")
     return builder.build_wide_resnet(depth, width, **kwargs)
 
 
-def _build(constructor, *args, arguments):
-    """constructor(*args, ...) with a named constructor's `arguments` (its locals())."""
-    options = {k: v for k, v in arguments.items() if k != "kwargs"}
-    return constructor(*args, **options, **arguments["kwargs"])
+def _applications(include_top, weights, input_tensor, input_shape, pooling, classes,
+                  classifier_activation, name):
+    """A named constructor's keras.applications arguments, by keyword."""
+    return dict(include_top=include_top, weights=weights, input_tensor=input_tensor,
+                input_shape=input_shape, pooling=pooling, classes=classes,
+                classifier_activation=classifier_activation, name=name)
 
 
 # ImageNet family (He et al. 2015, Table 1); v1.5 unless `variant` says otherwise.
 @named
 def ResNet18(include_top=True, weights=None, input_tensor=None, input_shape=None,
-             pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+             pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """ResNet-18: basic blocks, 2/2/2/2 per stage."""
-    return _build(ResNet, 18, arguments=locals())
+    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
+                              classes, classifier_activation, name)
+    return ResNet(18, **arguments, **options)
 
 
 @named
 def ResNet34(include_top=True, weights=None, input_tensor=None, input_shape=None,
-             pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+             pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """ResNet-34: basic blocks, 3/4/6/3 per stage."""
-    return _build(ResNet, 34, arguments=locals())
+    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
+                              classes, classifier_activation, name)
+    return ResNet(34, **arguments, **options)
 
 
 @named
 def ResNet50(include_top=True, weights=None, input_tensor=None, input_shape=None,
-             pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+             pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """ResNet-50: bottleneck blocks, 3/4/6/3 per stage; takes weights="imagenet"."""
-    return _build(ResNet, 50, arguments=locals())
+    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
+                              classes, classifier_activation, name)
+    return ResNet(50, **arguments, **options)
 
 
 @named
 def ResNet101(include_top=True, weights=None, input_tensor=None, input_shape=None,
-              pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+              pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """ResNet-101: bottleneck blocks, 3/4/23/3 per stage; takes weights="imagenet"."""
-    return _build(ResNet, 101, arguments=locals())
+    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
+                              classes, classifier_activation, name)
+    return ResNet(101, **arguments, **options)
 
 
 @named
 def ResNet152(include_top=True, weights=None, input_tensor=None, input_shape=None,
-              pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+              pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """ResNet-152: bottleneck blocks, 3/8/36/3 per stage; takes weights="imagenet"."""
-    return _build(ResNet, 152, arguments=locals())
+    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
+                              classes, classifier_activation, name)
+    return ResNet(152, **arguments, **options)
 
 
 @named
 def ResNet200(include_top=True, weights=None, input_tensor=None, input_shape=None,
-              pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+              pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """ResNet-200: bottleneck blocks, 3/24/36/3 per stage."""
-    return _build(ResNet, 200, arguments=locals())
+    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
+                              classes, classifier_activation, name)
+    return ResNet(200, **arguments, **options)
 
 
 # CIFAR family (He et al. 2015, section 4.2): 6n+2 layers, option-A shortcuts.
 @named
 def ResNet20(include_top=True, weights=None, input_tensor=None, input_shape=None,
-             pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+             pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """ResNet-20 (CIFAR): 3 basic blocks per stage, 16/32/64 filters."""
-    return _build(ResNet, 20, arguments=locals())
+    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
+                              classes, classifier_activation, name)
+    return ResNet(20, **arguments, **options)
 
 
 @named
 def ResNet32(include_top=True, weights=None, input_tensor=None, input_shape=None,
-             pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+             pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """ResNet-32 (CIFAR): 5 basic blocks per stage, 16/32/64 filters."""
-    return _build(ResNet, 32, arguments=locals())
+    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
+                              classes, classifier_activation, name)
+    return ResNet(32, **arguments, **options)
 
 
 @named
 def ResNet44(include_top=True, weights=None, input_tensor=None, input_shape=None,
-             pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+             pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """ResNet-44 (CIFAR): 7 basic blocks per stage, 16/32/64 filters."""
-    return _build(ResNet, 44, arguments=locals())
+    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
+                              classes, classifier_activation, name)
+    return ResNet(44, **arguments, **options)
 
 
 @named
 def ResNet56(include_top=True, weights=None, input_tensor=None, input_shape=None,
-             pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+             pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """ResNet-56 (CIFAR): 9 basic blocks per stage, 16/32/64 filters."""
-    return _build(ResNet, 56, arguments=locals())
+    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
+                              classes, classifier_activation, name)
+    return ResNet(56, **arguments, **options)
 
 
 @named
 def ResNet110(include_top=True, weights=None, input_tensor=None, input_shape=None,
-              pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+              pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """ResNet-110 (CIFAR): 18 basic blocks per stage, 16/32/64 filters."""
-    return _build(ResNet, 110, arguments=locals())
+    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
+                              classes, classifier_activation, name)
+    return ResNet(110, **arguments, **options)
 
 
 @named
 def ResNet1202(include_top=True, weights=None, input_tensor=None, input_shape=None,
-               pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+               pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """ResNet-1202 (CIFAR): 200 basic blocks per stage, 16/32/64 filters."""
-    return _build(ResNet, 1202, arguments=locals())
+    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
+                              classes, classifier_activation, name)
+    return ResNet(1202, **arguments, **options)
 
 
 # Wider and grouped bottlenecks (torchvision's names and settings).
 @named
 def WideResNet50_2(include_top=True, weights=None, input_tensor=None, input_shape=None,
                    pooling=None, classes=1000, classifier_activation="softmax",
-                   name="wide_resnet50_2", width_factor=2, **kwargs):
+                   name="wide_resnet50_2", width_factor=2, **options):
     """Wide ResNet-50-2: ResNet-50 with bottlenecks twice as wide inside."""
-    return _build(ResNet, 50, arguments=locals())
+    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
+                              classes, classifier_activation, name)
+    return ResNet(50, **arguments, width_factor=width_factor, **options)
 
 
 @named
 def WideResNet101_2(include_top=True, weights=None, input_tensor=None, input_shape=None,
                     pooling=None, classes=1000, classifier_activation="softmax",
-                    name="wide_resnet101_2", width_factor=2, **kwargs):
+                    name="wide_resnet101_2", width_factor=2, **options):
     """Wide ResNet-101-2: ResNet-101 with bottlenecks twice as wide inside."""
-    return _build(ResNet, 101, arguments=locals())
+    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
+                              classes, classifier_activation, name)
+    return ResNet(101, **arguments, width_factor=width_factor, **options)
 
 
 @named
 def ResNeXt50_32x4d(include_top=True, weights=None, input_tensor=None, input_shape=None,
                     pooling=None, classes=1000, classifier_activation="softmax",
-                    name="resnext50_32x4d", groups=32, width_per_group=4, **kwargs):
+                    name="resnext50_32x4d", groups=32, width_per_group=4, **options):
     """ResNeXt-50 (32×4d): ResNet-50 with grouped 3×3 convolutions, as torchvision's."""
-    return _build(ResNet, 50, arguments=locals())
+    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
+                              classes, classifier_activation, name)
+    return ResNet(50, **arguments, groups=groups,
+                  width_per_group=width_per_group, **options)
 
 
 @named
 def ResNeXt101_32x8d(include_top=True, weights=None, input_tensor=None, input_shape=None,
                      pooling=None, classes=1000, classifier_activation="softmax",
-                     name="resnext101_32x8d", groups=32, width_per_group=8, **kwargs):
+                     name="resnext101_32x8d", groups=32, width_per_group=8, **options):
     """ResNeXt-101 (32×8d): ResNet-101 with grouped 3×3 convolutions, as torchvision's."""
-    return _build(ResNet, 101, arguments=locals())
+    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
+                              classes, classifier_activation, name)
+    return ResNet(101, **arguments, groups=groups,
+                  width_per_group=width_per_group, **options)
 
 
 # Wide ResNets for CIFAR (Zagoruyko & Komodakis 2016): pre-activation, projections.
 @named
 def WRN16_8(include_top=True, weights=None, input_tensor=None, input_shape=None,
-            pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+            pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """WRN-16-8: 2 blocks per stage, stage widths 128/256/512."""
-    return _build(WideResNet, 16, 8, arguments=locals())
+    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
+                              classes, classifier_activation, name)
+    return WideResNet(16, 8, **arguments, **options)
 
 
 @named
 def WRN28_10(include_top=True, weights=None, input_tensor=None, input_shape=None,
-             pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+             pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """WRN-28-10: 4 blocks per stage, stage widths 160/320/640."""
-    return _build(WideResNet, 28, 10, arguments=locals())
+    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
+                              classes, classifier_activation, name)
+    return WideResNet(28, 10, **arguments, **options)
 
 
 @named
 def WRN40_4(include_top=True, weights=None, input_tensor=None, input_shape=None,
-            pooling=None, classes=1000, classifier_activation="softmax", name=None, **kwargs):
+            pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """WRN-40-4: 6 blocks per stage, stage widths 64/128/256."""
-    return _build(WideResNet, 40, 4, arguments=locals())
+    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
+                              classes, classifier_activation, name)
+    return WideResNet(40, 4, **arguments, **options)
 
 
 __all__ = list_models()

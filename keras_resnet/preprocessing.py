@@ -14,6 +14,7 @@ import numpy as np
 from keras import layers, ops
 
 from keras_resnet.arguments import check_choice, invalid
+from keras_resnet.naming import PREPROCESS
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -46,8 +47,8 @@ def preprocess_input(x, mode="torchvision", data_format="channels_last"):
     return (x - mean) / std
 
 
-def normalization_layer(preprocessing, channels, channel_axis, dtype):
-    """The in-model preprocessing layer ("preprocess") so a model takes raw 0..255
+def normalization_layer(preprocessing, channels, channel_axis, dtype, name=PREPROCESS):
+    """The in-model preprocessing layer (named "preprocess") so a model takes raw 0..255
     pixels; `preprocessing` is a NORMALIZATIONS name or {"mean": .., "std": ..}."""
     allowed = (f"None, {', '.join(repr(n) for n in NORMALIZATIONS)} or a dict with "
                "'mean' and 'std' (0..255 units, one value or one per channel)")
@@ -66,7 +67,7 @@ def normalization_layer(preprocessing, channels, channel_axis, dtype):
         axis=channel_axis,
         mean=np.broadcast_to(mean, (channels,)),
         variance=np.broadcast_to(std ** 2, (channels,)),
-        dtype=dtype, name="preprocess",
+        dtype=dtype, name=name,
     )
 
 

@@ -19,9 +19,10 @@ ITERATIONS = 1000
 LIMIT = 10_000  # training images the probe fits on at most (the split's first, in random order)
 
 
-def pooled_features(model, splits, which, recipe, pooled="avg_pool"):
-    """The `pooled` layer's output for a split, through the evaluation preprocessing."""
-    extractor = keras.Model(model.input, model.get_layer(pooled).output)
+def pooled_features(model, splits, which, recipe):
+    """The input of `model`'s classifier (its last layer) for a split, through
+    the evaluation preprocessing."""
+    extractor = keras.Model(model.input, model.layers[-1].input)
     return extractor.predict(eval_split(splits, which, recipe), verbose=0).astype(np.float64)
 
 
@@ -48,9 +49,10 @@ def fit_softmax(features, labels, classes, weight_decay, iterations=ITERATIONS):
     return kernel, bias
 
 
-def linear_probe(model, splits, recipe, head="predictions"):
-    """Trains `model`'s `head` Dense layer as a linear probe on the frozen
-    pooled features; returns its summary (accuracies, the chosen weight decay)."""
+def linear_probe(model, splits, recipe):
+    """Trains `model`'s classifier (its last layer, a Dense on pooled
+    features) as a linear probe on the frozen features; returns its summary
+    (accuracies, the chosen weight decay)."""
     classes = len(splits.class_names)
     splits = dataclasses.replace(splits, train=tuple(a[:LIMIT] for a in splits.train))
     train, validation, test = (pooled_features(model, splits, which, recipe)
@@ -74,7 +76,7 @@ def linear_probe(model, splits, recipe, head="predictions"):
         chosen = WEIGHT_DECAYS[1]
     kernel, bias = fits[chosen]
     # Back to raw features: (f − mean)/std · K + b = f · (K/std) + (b − (mean/std) · K).
-    model.get_layer(head).set_weights([(kernel / std[:, None]).astype("float32"),
+    model.layers[-1].set_weights([(kernel / std[:, None]).astype("float32"),
                                        (bias - (mean / std) @ kernel).astype("float32")])
     return {"weight_decay": chosen, "features": int(train.shape[1]),
             "train_images": int(len(y_train)),

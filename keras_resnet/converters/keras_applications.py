@@ -9,39 +9,35 @@ this library's models, with identical outputs.
   shortcut) and the biases on the stem conv and on the convs feeding an Add.
 """
 
-import re
-
 import keras
 
+from keras_resnet import naming
 from keras_resnet.arguments import invalid
 from keras_resnet.builder import build_resnet
+from keras_resnet.network import stage_records
 from keras_resnet.specs import IMAGENET_SPECS
-
-_BLOCK_OUT = re.compile(r"^conv(\d)_block(\d+)_out$")
 
 
 def from_keras_applications(model):
     """This library's equivalent of a keras.applications ResNet, weights copied."""
     names = {layer.name for layer in model.layers}
-    blocks = {}
-    for name in names:
-        match = _BLOCK_OUT.match(name)
-        if match:
-            blocks[int(match[1])] = max(blocks.get(int(match[1]), 0), int(match[2]))
-    counts = tuple(blocks.get(stage, 0) for stage in (2, 3, 4, 5))
+    try:
+        counts = tuple(r.blocks for r in stage_records(model) if r.level != "stem")
+    except ValueError:
+        counts = ()
     depth = next((d for d, spec in IMAGENET_SPECS.items()
                   if spec.block == "bottleneck" and spec.blocks == counts), None)
-    if depth is None or "conv1_conv" not in names:
+    if depth is None or f"{naming.STEM}_conv" not in names:
         raise invalid("model", getattr(model, "name", model), "a keras.applications "
                       "ResNet50/101/152 or ResNet50V2/101V2/152V2")
-    include_top = "predictions" in names
-    pooling = next((p for p, layer in (("avg", "avg_pool"), ("max", "max_pool"))
+    include_top = naming.PREDICTIONS in names
+    pooling = next((p for p, layer in naming.POOLS.items()
                     if layer in names and not include_top), None)
-    head = model.get_layer("predictions") if include_top else None
-    bn = model.get_layer("conv2_block1_1_bn")
+    head = model.get_layer(naming.PREDICTIONS) if include_top else None
+    bn = model.get_layer(f"{naming.block_name(2, 1)}_1_bn")
     converted = build_resnet(
         depth,
-        variant="v2-keras" if "post_bn" in names else "v1",
+        variant="v2-keras" if f"{naming.POST}_bn" in names else "v1",
         include_top=include_top,
         input_shape=model.input_shape[1:],
         pooling=pooling,
@@ -49,7 +45,7 @@ def from_keras_applications(model):
         classifier_activation=keras.activations.serialize(head.activation) if head else None,
         bn_momentum=bn.momentum,
         bn_epsilon=bn.epsilon,
-        data_format=model.get_layer("conv1_conv").data_format,
+        data_format=model.get_layer(f"{naming.STEM}_conv").data_format,
         name=model.name,
     )
     copy_weights(model, converted)

@@ -17,40 +17,32 @@ are (kh, kw, in/groups, out).
 """
 
 import os
-import re
 
 import numpy as np
 
+from keras_resnet import naming
 from keras_resnet.arguments import check_choice, invalid
 from keras_resnet.builder import build_resnet
 from keras_resnet.specs import TORCH_ARCHITECTURES
 
-# Each torch layer name → (kind, its keras layer name), from our naming scheme.
-_BLOCK = re.compile(r"^conv(\d)_block(\d+)_(\d)_(conv|bn)$")
-_DEEP_STEM = re.compile(r"^conv1_(\d)_(conv|bn)$")
-
-
-def torch_name(keras_name, avg_down):
-    """The torchvision/timm module name of one of our Conv2D, BN or Dense layers."""
-    if keras_name == "predictions":
+def torch_name(keras_name, avg_down, prefix=""):
+    """The torchvision/timm module name of one of our Conv2D, BN or Dense layers
+    (None for a layer with no counterpart)."""
+    if keras_name == prefix + naming.PREDICTIONS:
         return "fc"
-    if keras_name in ("conv1_conv", "conv1_bn"):
-        return "conv1" if keras_name.endswith("conv") else "bn1"
-    stem = _DEEP_STEM.match(keras_name)
-    if stem:
-        i, kind = int(stem[1]), stem[2]
-        if kind == "bn" and i == 3:
-            return "bn1"
-        return f"conv1.{(0, 3, 6)[i - 1] if kind == 'conv' else (1, 4)[i - 1]}"
-    block = _BLOCK.match(keras_name)
-    if not block:
+    parsed = naming.parse(keras_name, prefix)
+    if parsed is None or parsed.kind not in ("conv", "bn"):
         return None
-    stage, index, unit, kind = int(block[1]), int(block[2]), int(block[3]), block[4]
-    prefix = f"layer{stage - 1}.{index - 1}"
-    if unit == 0:  # the projection shortcut
+    conv = parsed.kind == "conv"
+    if parsed.stage == 1:  # the stem; ResNet-D's deep stem is conv1.{0,3,6} with bn at .1, .4
+        if parsed.unit == -1 or (not conv and parsed.unit == 3):
+            return "conv1" if conv else "bn1"
+        return f"conv1.{(0, 3, 6)[parsed.unit - 1] if conv else (1, 4)[parsed.unit - 1]}"
+    block = f"layer{parsed.stage - 1}.{parsed.block - 1}"
+    if parsed.unit == 0:  # the projection shortcut
         offset = 1 if avg_down else 0
-        return f"{prefix}.downsample.{offset + (0 if kind == 'conv' else 1)}"
-    return f"{prefix}.{'conv' if kind == 'conv' else 'bn'}{unit}"
+        return f"{block}.downsample.{offset + (0 if conv else 1)}"
+    return f"{block}.{'conv' if conv else 'bn'}{parsed.unit}"
 
 
 def _take(state, key, shape, used):
@@ -84,12 +76,13 @@ def from_state_dict(state, architecture, *, include_top=True, classes=None, **kw
     model = build_resnet(depth, include_top=include_top, classes=classes or 1000,
                    **options, **kwargs)
     avg_down = options["variant"] == "d"
+    prefix = model.architecture.layer_prefix
     used = set()
     for layer in model.layers:
         kind = type(layer).__name__
         if kind not in ("Conv2D", "BatchNormalization", "Dense") or not layer.weights:
             continue
-        name = torch_name(layer.name, avg_down)
+        name = torch_name(layer.name, avg_down, prefix)
         if name is None:
             raise ValueError(f"layer {layer.name!r} has no torchvision/timm counterpart")
         if kind == "Dense" and not load_head:
