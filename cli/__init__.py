@@ -12,22 +12,23 @@ import os
 import sys
 
 from keras_resnet import cpu
-from keras_resnet.cli import (android_assets, calibrate, convert, demo, evaluate, experiment,
-                              export, finetune, models, predict, summary, train, weights)
+from keras_resnet.cli import (android_assets, calibrate, demo, evaluate, experiment, export,
+                              finetune, import_weights, models, predict, summary, train,
+                              weights)
 from keras_resnet.specs import DEEPEST_GRAPH_RECURSION_LIMIT
 
 # Subcommand → its module, in the order `resnet --help` lists them.
 COMMANDS = {"models": models, "summary": summary, "train": train, "finetune": finetune,
             "export": export, "predict": predict, "demo": demo, "experiment": experiment,
-            "convert": convert, "weights": weights, "evaluate": evaluate,
-            "calibrate": calibrate, "android-assets": android_assets}
+            "import-weights": import_weights, "convert": import_weights, "weights": weights,
+            "evaluate": evaluate, "calibrate": calibrate, "android-assets": android_assets}
 
 
 def parser():
     """The argument parser of every subcommand."""
     result = argparse.ArgumentParser(prog="resnet", description=__doc__.splitlines()[0])
     sub = result.add_subparsers(dest="command", required=True)
-    for module in COMMANDS.values():
+    for module in dict.fromkeys(COMMANDS.values()):  # import_weights adds "convert" too
         module.add_parser(sub)
     return result
 

@@ -4,6 +4,7 @@ android-assets` runs."""
 
 import os
 
+from keras_resnet.arguments import invalid
 from keras_resnet.cli.options import UserError
 
 
@@ -22,7 +23,7 @@ def add_parser(sub):
 
 def run(args):
     if not os.path.isfile(args.model):
-        raise UserError(f"model={args.model!r} is not valid; allowed: an existing .tflite file")
+        raise invalid("model", args.model, "an existing .tflite file", error=UserError)
     from keras_resnet.export.android_assets import ASSETS, write_assets
 
     assets = args.assets or ASSETS

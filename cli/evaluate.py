@@ -3,6 +3,7 @@
 
 import os
 
+from keras_resnet.arguments import invalid
 from keras_resnet.cli.options import UserError
 
 
@@ -17,8 +18,8 @@ def run(args):
 
     run_dir = RunDir(args.run_dir)
     if not os.path.isfile(run_dir.best) or not os.path.isfile(run_dir.file("config.json")):
-        raise UserError(f"run_dir={args.run_dir!r} is not valid; allowed: a run directory "
-                        "with config.json and checkpoints/best.keras")
+        raise invalid("run_dir", args.run_dir, "a run directory with config.json and "
+                      "checkpoints/best.keras", error=UserError)
     from keras_resnet.training.evaluate import evaluate_run
 
     result = evaluate_run(run_dir, args.split)

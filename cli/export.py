@@ -3,8 +3,9 @@
 
 import os
 
+from keras_resnet.arguments import invalid
 from keras_resnet.cli.options import UserError, check_at_least
-from keras_resnet.export.variants import QUANTIZATIONS
+from keras_resnet.export.variants import QUANTIZATIONS, Tuning
 
 
 def add_parser(sub):
@@ -26,11 +27,12 @@ def add_parser(sub):
     parser.add_argument("--cluster", action="store_true",
                         help="also an int8 model whose kernels share --clusters values "
                              "(int8-clustered; smaller once compressed)")
-    parser.add_argument("--sparsity", type=float, default=0.5,
-                        help="fraction of zero weights of --prune (default 0.5)")
-    parser.add_argument("--clusters", type=int, default=16,
-                        help="distinct values per kernel of --cluster (default 16)")
-    parser.add_argument("--tune-epochs", type=int, default=1,
+    parser.add_argument("--sparsity", type=float, default=Tuning.sparsity,
+                        help=f"fraction of zero weights of --prune (default {Tuning.sparsity})")
+    parser.add_argument("--clusters", type=int, default=Tuning.clusters,
+                        help=f"distinct values per kernel of --cluster (default "
+                             f"{Tuning.clusters})")
+    parser.add_argument("--tune-epochs", type=int, default=Tuning.epochs,
                         help="epochs of fine-tuning for --qat, --prune and --cluster")
     parser.add_argument("--output", help="output directory (default: exports/<run>)")
     parser.add_argument("--batch-size", type=int, default=1, help="fixed batch of the input")
@@ -45,10 +47,10 @@ def run(args):
     check_at_least(1, batch_size=args.batch_size, calibration_images=args.calibration_images,
                    tune_epochs=args.tune_epochs)
     if not 0 < args.sparsity < 1:
-        raise UserError(f"--sparsity={args.sparsity} is not valid; allowed: between 0 and 1")
+        raise invalid("--sparsity", args.sparsity, "between 0 and 1", error=UserError)
     check_at_least(2, clusters=args.clusters)
     if not args.model.endswith(".keras") or not os.path.isfile(args.model):
-        raise UserError(f"model={args.model!r} is not valid; allowed: an existing .keras file")
+        raise invalid("model", args.model, "an existing .keras file", error=UserError)
     from keras_resnet.training.run_dir import run_of_checkpoint
 
     run_dir = run_of_checkpoint(args.model)
@@ -63,8 +65,8 @@ def run(args):
     extra = [q for q, wanted in (("int8-qat", args.qat), ("int8-pruned", args.prune),
                                  ("int8-clustered", args.cluster)) if wanted]
     quantize = list(dict.fromkeys(args.quantize + extra))
-    report = export_checkpoint(args.model, output, quantize, tune_epochs=args.tune_epochs,
-                               sparsity=args.sparsity, clusters=args.clusters,
+    tuning = Tuning(args.tune_epochs, args.sparsity, args.clusters)
+    report = export_checkpoint(args.model, output, quantize, tuning=tuning,
                                calibration_images=args.calibration_images,
                                calibration_seed=args.seed, verify=not args.no_verify,
                                batch_size=args.batch_size, overwrite=args.overwrite)

@@ -3,6 +3,7 @@
 
 import os
 
+from keras_resnet.arguments import invalid
 from keras_resnet.cli.options import (UserError, check_at_least, new_run_dir, setting,
                                       test_result)
 
@@ -50,15 +51,15 @@ def run(args):
         raise UserError("give one of a source .keras file and --weights NAME (not both, not neither)")
     if args.source is not None and (not args.source.endswith(".keras")
                                     or not os.path.isfile(args.source)):
-        raise UserError(f"source={args.source!r} is not valid; allowed: an existing .keras file")
+        raise invalid("source", args.source, "an existing .keras file", error=UserError)
     overrides = {"dataset": "folder", "data_dir": args.data_dir, "epochs": args.epochs,
                  "steps": 0}
     source = args.source
     if args.weights:
-        from keras_resnet.pretrained import describe
+        from keras_resnet.weights_registry import weights_entry
 
-        info = describe(args.weights)
-        overrides["crop_fraction"] = info["crop"] / info["resize"]
+        entry = weights_entry(args.weights)
+        overrides["crop_fraction"] = entry.crop / entry.resize
     recipe = load_recipe(args.recipe, {**dict(args.set), **overrides})
     output = args.output or new_run_dir("runs", "finetune")
     from keras_resnet.training.finetune import finetune, pretrained_backbone

@@ -6,6 +6,8 @@ import argparse
 import os
 import time
 
+from keras_resnet.arguments import invalid
+
 
 class UserError(ValueError):
     """A mistake in the command line."""
@@ -46,8 +48,7 @@ def check_at_least(low, **flags):
     """Raises UserError for the first --flag whose value is below `low`."""
     for name, value in flags.items():
         if value < low:
-            raise UserError(f"--{name.replace('_', '-')}={value} is not valid; "
-                            f"allowed: >= {low}")
+            raise invalid(f"--{name.replace('_', '-')}", value, f">= {low}", error=UserError)
 
 
 def new_run_dir(parent, stem):

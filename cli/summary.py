@@ -1,5 +1,6 @@
 """`resnet summary NAME`: build one model and print its summary and MACs."""
 
+from keras_resnet.arguments import invalid
 from keras_resnet.cli.options import UserError, shape
 from keras_resnet.models import list_models
 
@@ -14,7 +15,7 @@ def add_parser(sub):
 
 def run(args):
     if args.name not in list_models():
-        raise UserError(f"name={args.name!r} is not valid; allowed: " + ", ".join(list_models()))
+        raise invalid("name", args.name, ", ".join(list_models()), error=UserError)
     import keras_resnet
 
     kwargs = {"classes": args.classes}

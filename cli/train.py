@@ -2,6 +2,7 @@
 
 import os
 
+from keras_resnet.arguments import invalid
 from keras_resnet.cli.options import (UserError, new_run_dir, recipe_overrides, resumed_recipe,
                                       setting, test_result)
 from keras_resnet.models import list_models
@@ -48,8 +49,7 @@ def run(args):
         recipe = load_recipe(name, recipe_overrides(
             args, ("model", "batch_size", "seed", "data_dir"), args.set))
         if recipe.model not in list_models():
-            raise UserError(f"model={recipe.model!r} is not valid; allowed: "
-                            + ", ".join(list_models()))
+            raise invalid("model", recipe.model, ", ".join(list_models()), error=UserError)
         stem = os.path.splitext(os.path.basename(name))[0]
         output = args.output or new_run_dir("runs", stem)
         if os.environ.get("KERAS_DISTRIBUTION_PROCESS_ID", "0") == "0":  # the writing process

@@ -1,4 +1,4 @@
-"""`resnet weights list|fetch`: named pretrained weights (`keras_resnet.pretrained`)."""
+"""`resnet weights list|fetch`: named pretrained weights (`keras_resnet.weights_registry`, `.weights_cache`)."""
 
 
 def add_parser(sub):
@@ -19,18 +19,18 @@ def add_parser(sub):
 
 
 def run(args):
-    from keras_resnet import pretrained
+    from keras_resnet import weights_cache, weights_registry
 
     if args.action == "list":
         print("| name | architecture | ImageNet top-1 | eval resize → crop | cached |")
         print("|---|---|--:|---|---|")
-        for name in pretrained.list_weights():
-            info = pretrained.describe(name)
-            top1 = info["info"].get("top1")
-            print(f"| {name} | {info['info']['architecture']} | "
-                  f"{'–' if top1 is None else top1} | {info['resize']} → {info['crop']} | "
-                  f"{'yes' if pretrained.cached(name) else 'no'} |")
-        print(f"cache: {pretrained.cache_dir()}")
+        for name in weights_registry.list_weights():
+            entry = weights_registry.weights_entry(name)
+            top1 = entry.info.get("top1")
+            print(f"| {name} | {entry.architecture} | "
+                  f"{'–' if top1 is None else top1} | {entry.resize} → {entry.crop} | "
+                  f"{'yes' if weights_cache.cached(name) else 'no'} |")
+        print(f"cache: {weights_cache.cache_dir()}")
         return
-    path = pretrained.converted_file(args.name, include_top=not args.no_top)
+    path = weights_cache.converted_file(args.name, include_top=not args.no_top)
     print(f"{args.name}: converted weights in {path}")

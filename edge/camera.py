@@ -13,6 +13,8 @@ the same input.
 
 import numpy as np
 
+from keras_resnet.arguments import invalid
+
 # round(65536 × coefficient) for R = Y + 1.402 V', G = Y − 0.344136 U' −
 # 0.714136 V', B = Y + 1.772 U' (U' = U − 128, V' = V − 128).
 R_V, G_U, G_V, B_U = 91881, 22554, 46802, 116130
@@ -30,7 +32,7 @@ def yuv420_to_rgb(width, height, y, y_row_stride, u, v, uv_row_stride, uv_pixel_
     """H×W×3 uint8 RGB from the three planes' bytes of a YUV_420_888 image
     (Y's pixel stride is 1; U and V share a row and a pixel stride)."""
     if width <= 0 or height <= 0:
-        raise ValueError(f"frame size {width}×{height} is not valid; allowed: positive sizes")
+        raise invalid("frame size", f"{width}×{height}", "positive sizes")
     luma = _plane(y, width, height, y_row_stride, 1)
     half = ((width + 1) // 2, (height + 1) // 2)
     u = _plane(u, *half, uv_row_stride, uv_pixel_stride) - 128
@@ -46,5 +48,5 @@ def yuv420_to_rgb(width, height, y, y_row_stride, u, v, uv_row_stride, uv_pixel_
 def rotate(image, degrees):
     """`image` turned clockwise by 0, 90, 180 or 270 degrees."""
     if degrees not in (0, 90, 180, 270):
-        raise ValueError(f"rotation={degrees!r} is not valid; allowed: 0, 90, 180, 270")
+        raise invalid("rotation", degrees, "0, 90, 180, 270")
     return np.rot90(image, k=-(degrees // 90), axes=(0, 1))

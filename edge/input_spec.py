@@ -24,6 +24,8 @@ crop), so evaluating a stored image is exactly step 3 of the original's path.
 
 from dataclasses import dataclass
 
+from keras_resnet.arguments import invalid
+
 CROP_FRACTIONS = {"cifar": 1.0, "imagenet": 0.875}  # the styles' crop fractions
 FORMAT = "keras_resnet.input.v2"  # metadata "input.contract"; older exports lack it
 RULE = ("aspect kept: bilinear antialiased resize to cover round(H/f) x round(W/f), "
@@ -119,8 +121,7 @@ class InputSpec:
         legacy = "crop_fraction" not in entry
         style = entry.get("style", "cifar")
         if legacy and style not in CROP_FRACTIONS:
-            raise ValueError(f"metadata input.style={style!r} is not valid; allowed: "
-                             f"{', '.join(CROP_FRACTIONS)}")
+            raise invalid("metadata input.style", style, ", ".join(CROP_FRACTIONS))
         fraction = CROP_FRACTIONS[style] if legacy else float(entry["crop_fraction"])
         return cls(int(entry["height"]), int(entry["width"]), int(entry["channels"]),
                    fraction), legacy

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 
+from keras_resnet.arguments import invalid
 from keras_resnet.edge import images, metadata, preprocess
 from keras_resnet.edge.input_spec import InputSpec
 from keras_resnet.edge.tflite import TFLiteModel
@@ -29,7 +30,7 @@ class Predictor:
 
     def __init__(self, model_path, threads=None):
         if not os.path.isfile(model_path):
-            raise ValueError(f"model={model_path!r} is not valid; allowed: an existing .tflite file")
+            raise invalid("model", model_path, "an existing .tflite file")
         with open(model_path, "rb") as f:
             content = f.read()
         try:
@@ -64,14 +65,14 @@ class Predictor:
             try:
                 image = images.decode(image)
             except images.UNREADABLE:
-                raise ValueError(f"image={str(image)!r} is not valid; allowed: a readable "
-                                 "JPEG, PNG, BMP or GIF file") from None
+                raise invalid("image", str(image), "a readable JPEG, PNG, BMP or GIF "
+                              "file") from None
         image = np.asarray(image)
         if image.ndim == 2:
             image = image[..., None]
         if image.ndim != 3 or image.shape[-1] not in (1, 3, 4):
-            raise ValueError(f"image of shape {image.shape} is not valid; allowed: H×W×C "
-                             "with C = 1 (grey), 3 (RGB) or 4 (RGBA)")
+            raise invalid("image shape", image.shape, "H×W×C with C = 1 (grey), 3 (RGB) "
+                          "or 4 (RGBA)")
         if self._legacy and not self.spec.matches_aspect(*image.shape[:2]):
             warnings.warn(f"{self._path} predates the recorded input contract: an image of "
                           f"another aspect ratio is centre-cropped (crop fraction "

@@ -25,6 +25,7 @@ import os
 
 import numpy as np
 
+from keras_resnet.arguments import invalid
 from keras_resnet.atomic_files import write_csv, write_text
 from keras_resnet.training.run_dir import RunDir
 
@@ -93,13 +94,12 @@ def check(depths, seeds, kinds):
     """Raises ValueError naming a bad depth, seed list or kind (no TensorFlow)."""
     for depth in depths:
         if depth not in DEPTHS:
-            raise ValueError(f"depth={depth} is not valid; allowed: "
-                             + ", ".join(map(str, DEPTHS)))
+            raise invalid("depth", depth, ", ".join(map(str, DEPTHS)))
     for kind in kinds:
         if kind not in KINDS:
-            raise ValueError(f"kind={kind!r} is not valid; allowed: " + ", ".join(KINDS))
+            raise invalid("kind", kind, ", ".join(KINDS))
     if not seeds or len(set(seeds)) != len(seeds):
-        raise ValueError(f"seeds={list(seeds)} is not valid; allowed: distinct integers")
+        raise invalid("seeds", list(seeds), "distinct integers")
 
 
 def summarize(runs, eval_every):

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 from PIL import Image
 
+from keras_resnet.arguments import invalid
 from keras_resnet.atomic_files import make_readable, write_bytes, write_json
 from keras_resnet.edge import metadata
 from keras_resnet.edge.images import EXTENSIONS, UNREADABLE, decode
@@ -54,8 +55,8 @@ def _folder_samples(directory, labels, limit=12):
         warnings.warn(f"skipped {len(skipped)} unreadable file(s): {', '.join(skipped)}",
                       stacklevel=2)
     if not samples:
-        raise ValueError(f"samples={directory!r} is not valid; allowed: a folder holding "
-                         "readable JPEG, PNG, BMP or GIF images")
+        raise invalid("samples", directory, "a folder holding readable JPEG, PNG, BMP or "
+                      "GIF images")
     return samples
 
 
@@ -86,8 +87,8 @@ def write_assets(model_path, assets_dir=ASSETS, samples_dir=None):
     except Exception:  # not a flatbuffer at all
         meta = None
     if meta is None:
-        raise ValueError(f"model={model_path!r} is not valid; allowed: a .tflite file that "
-                         "`resnet export` wrote (it carries keras_resnet metadata)")
+        raise invalid("model", model_path, "a .tflite file that `resnet export` wrote (it "
+                      "carries keras_resnet metadata)")
     labels = meta["labels"]
     if samples_dir:
         samples = _folder_samples(samples_dir, labels)

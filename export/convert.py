@@ -22,19 +22,22 @@ import numpy as np
 import tensorflow as tf
 
 import keras_resnet
+from keras_resnet import naming
+from keras_resnet.arguments import invalid
 from keras_resnet.atomic_files import write_bytes, write_json, write_text
 from keras_resnet.edge.input_spec import InputSpec
 from keras_resnet.edge.preprocess import GREY_WEIGHTS
 from keras_resnet.export import standard_metadata, tflite_metadata
 from keras_resnet.export.standard_metadata import LABELS_FILE
 from keras_resnet.export.tuned import tuned_int8
-from keras_resnet.export.variants import NEEDS_CALIBRATION, QUANTIZATIONS, TUNED, ExportError
+from keras_resnet.export.variants import (NEEDS_CALIBRATION, QUANTIZATIONS, TUNED, ExportError,
+                                          Tuning)
+from keras_resnet.network import layer_prefix
 
 
 def export_model(model_path, out_dir, quantizations, *, calibration=None, labels=None,
                  calibration_seed=None, test=None, batch_size=1, overwrite=False,
-                 latency_runs=50, input_spec=None, run_dir=None, tune_epochs=1, sparsity=0.5,
-                 clusters=16):
+                 latency_runs=50, input_spec=None, run_dir=None, tuning=Tuning()):
     """Writes out_dir/saved_model, and for each quantization model_<q>.tflite
     with its metadata as model_<q>.json; with `test` also report.json and
     report.md. Returns the report (or {quantization: path} without `test`).
@@ -44,23 +47,21 @@ def export_model(model_path, out_dir, quantizations, *, calibration=None, labels
     evaluation preprocessing; `test` is (images, labels). `input_spec` is that
     preprocessing's InputSpec (default: the model's input, crop fraction 1),
     recorded in the metadata.
-    The tuned variants (int8-qat, int8-pruned to `sparsity`, int8-clustered
-    to `clusters` values per kernel) fine-tune for `tune_epochs` on the data
+    The tuned variants (int8-qat, int8-pruned to `tuning.sparsity`,
+    int8-clustered to `tuning.clusters` values per kernel) fine-tune for
+    `tuning.epochs` on the data
     of the run in `run_dir`.
     """
     for q in quantizations:
         if q not in QUANTIZATIONS:
-            raise ValueError(f"quantize={q!r} is not valid; allowed: {', '.join(QUANTIZATIONS)}")
+            raise invalid("quantize", q, ", ".join(QUANTIZATIONS))
         if q in NEEDS_CALIBRATION and calibration is None:
             raise ValueError(f"quantize={q!r} needs calibration images: export a checkpoint "
                              "inside a run directory, or pass calibration data")
         if q in TUNED and run_dir is None:
             raise ValueError(f"quantize={q!r} needs the training data: export a "
                              "checkpoint inside a run directory")
-    if not 0 < sparsity < 1 or clusters < 2 or tune_epochs < 1:
-        raise ValueError(f"sparsity={sparsity}, clusters={clusters}, tune_epochs={tune_epochs} "
-                         "is not valid; allowed: 0 < sparsity < 1, clusters >= 2, "
-                         "tune_epochs >= 1")
+    tuning.check()
     if os.path.exists(out_dir) and not overwrite:
         raise ValueError(f"output directory {out_dir!r} exists; allowed: a new directory, "
                          "or --overwrite")
@@ -72,8 +73,8 @@ def export_model(model_path, out_dir, quantizations, *, calibration=None, labels
         base = tuned_base = describe(model, model_path, labels, calibration, calibration_seed,
                                      input_spec)
         wanted = [q for q in quantizations if q in TUNED]
-        tuned = tuned_int8(wanted, model_path, run_dir, calibration, work, epochs=tune_epochs,
-                           sparsity=sparsity, clusters=clusters) if wanted else {}
+        tuned = tuned_int8(wanted, model_path, run_dir, calibration, work,
+                           tuning) if wanted else {}
         if model.input_shape[-1] == 1:  # deployable files take RGB, as cameras give it
             model, base = rgb_input(model), rgb_metadata(base)
             calibration, test = _as_rgb(calibration), test and (_as_rgb(test[0]), test[1])
@@ -85,9 +86,9 @@ def export_model(model_path, out_dir, quantizations, *, calibration=None, labels
             metadata = {**(tuned_base if q in TUNED else base), **io_details(content),
                         "quantization": q}
             if q in TUNED:
-                metadata["fine_tuning"] = {"epochs": tune_epochs, **(
-                    {"sparsity": sparsity} if q == "int8-pruned" else
-                    {"clusters": clusters} if q == "int8-clustered" else {})}
+                metadata["fine_tuning"] = {"epochs": tuning.epochs, **(
+                    {"sparsity": tuning.sparsity} if q == "int8-pruned" else
+                    {"clusters": tuning.clusters} if q == "int8-clustered" else {})}
             name = f"model_{q}.tflite"
             write_bytes(os.path.join(work, name), with_metadata(content, metadata))
             write_json(os.path.join(work, f"model_{q}.json"), metadata)
@@ -133,7 +134,7 @@ def _verify(model, work, out_dir, written, test, runs):
 def _load(model_path):
     if not (isinstance(model_path, str) and model_path.endswith(".keras")
             and os.path.isfile(model_path)):
-        raise ValueError(f"model={model_path!r} is not valid; allowed: an existing .keras file")
+        raise invalid("model", model_path, "an existing .keras file")
     try:
         model = keras.saving.load_model(model_path, compile=False)
     except Exception as error:  # a zip that is no Keras model, a corrupt file
@@ -252,8 +253,9 @@ def describe(model, model_path, labels, calibration, calibration_seed, input_spe
     classes = model.output_shape[-1]
     labels = list(labels) if labels is not None else [str(i) for i in range(classes)]
     normalisation = None
-    if "preprocess" in [layer.name for layer in model.layers]:
-        layer = model.get_layer("preprocess")
+    preprocess = layer_prefix(model) + naming.PREPROCESS
+    if preprocess in [layer.name for layer in model.layers]:
+        layer = model.get_layer(preprocess)
         normalisation = {"mean": np.ravel(layer.mean).tolist(),
                          "std": np.sqrt(np.ravel(layer.variance)).tolist(),
                          "where": "inside the model: feed raw 0..255 pixels"}

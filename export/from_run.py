@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 
 from keras_resnet.export.convert import export_model
+from keras_resnet.export.variants import Tuning
 from keras_resnet.training.data import eval_split, load_splits
 from keras_resnet.training.recipe import make_recipe
 from keras_resnet.training.run_dir import RunDir, run_of_checkpoint
@@ -24,8 +25,7 @@ def preprocessed(splits, which, recipe, indices=None):
 
 def export_checkpoint(model_path, out_dir, quantizations, *, calibration_images=300,
                       calibration_seed=0, test_limit=0, verify=True, batch_size=1,
-                      overwrite=False, latency_runs=50, tune_epochs=1, sparsity=0.5,
-                      clusters=16):
+                      overwrite=False, latency_runs=50, tuning=Tuning()):
     """export_model with the run's data; see keras_resnet.export.convert.export_model.
     Verification uses the whole test split (or its first `test_limit` images)."""
     run = run_of_checkpoint(model_path)
@@ -44,5 +44,4 @@ def export_checkpoint(model_path, out_dir, quantizations, *, calibration_images=
                         test=test, batch_size=batch_size, overwrite=overwrite,
                         latency_runs=latency_runs,
                         input_spec=splits.spec,
-                        run_dir=run, tune_epochs=tune_epochs,
-                        sparsity=sparsity, clusters=clusters)
+                        run_dir=run, tuning=tuning)

@@ -13,15 +13,14 @@ import sys
 
 import numpy as np
 
-from keras_resnet.export.variants import ExportError
+from keras_resnet.export.variants import ExportError, Tuning
 
 LEGACY = "TF_USE_LEGACY_KERAS"
 
 
-def tuned_int8(variants, model_path, run_dir, calibration, work_dir, *, epochs=1,
-               sparsity=0.5, clusters=16):
-    """{variant: int8 `.tflite` bytes} after `epochs` of fine-tuning each on
-    the training data of the run in `run_dir`."""
+def tuned_int8(variants, model_path, run_dir, calibration, work_dir, tuning=Tuning()):
+    """{variant: int8 `.tflite` bytes} after `tuning.epochs` of fine-tuning
+    each on the training data of the run in `run_dir`."""
     calibration_path = os.path.join(work_dir, "tuned-calibration.npy")
     np.save(calibration_path, calibration)
     env = {k: v for k, v in os.environ.items() if k != LEGACY}
@@ -29,8 +28,8 @@ def tuned_int8(variants, model_path, run_dir, calibration, work_dir, *, epochs=1
     try:
         result = subprocess.run(
             [sys.executable, "-m", "keras_resnet.export.tuned_worker",
-             os.path.abspath(model_path), run_dir, calibration_path, work_dir, str(epochs),
-             str(sparsity), str(clusters), *variants],
+             os.path.abspath(model_path), run_dir, calibration_path, work_dir,
+             str(tuning.epochs), str(tuning.sparsity), str(tuning.clusters), *variants],
             env=env, capture_output=True, text=True)
         if result.returncode != 0:
             lines = [line for line in result.stderr.strip().splitlines() if line.strip()]

@@ -27,6 +27,8 @@ import tensorflow as tf
 import tensorflow_model_optimization as tfmot
 import tf_keras
 
+from keras_resnet.arguments import invalid
+
 # QAT only adapts to rounding noise (measured on a short run: 1/1000 kept
 # PTQ's accuracy, 1/100 lost 0.3 points); pruning and clustering must
 # recover from changed weights.
@@ -183,8 +185,7 @@ def tune(variant, twin, stream, steps, learning_rate, sparsity, clusters, calibr
             cluster_centroids_init=clustering.CentroidInitialization.KMEANS_PLUS_PLUS))
         strip = clustering.strip_clustering
     else:
-        raise ValueError(f"variant={variant!r} is not valid; allowed: int8-qat, "
-                         "int8-pruned, int8-clustered")
+        raise invalid("variant", variant, "int8-qat, int8-pruned, int8-clustered")
     model.compile(optimizer=tf_keras.optimizers.SGD(learning_rate, momentum=0.9),
                   loss="categorical_crossentropy", metrics=["accuracy"])
     model.fit(stream, steps_per_epoch=steps, callbacks=callbacks, verbose=2)

@@ -1,18 +1,9 @@
 """ResNets of every depth for Keras 3: one builder, a depth table, named constructors.
 
-Layer names (stable, part of the API; weights load and features are found by
-them), following keras.applications:
-
-- `input`, then `preprocess` when in-model preprocessing is on;
-- stem: `conv1_conv`, `conv1_bn`, `conv1_relu` (ResNet-D: `conv1_1_*`..
-  `conv1_3_*`), then `pool1_pad`, `pool1_pool` (ImageNet family);
-- block B of stage S: `convS_blockB_<unit>_<kind>`, where unit 1..3 is on
-  the residual branch and 0 the shortcut; kinds are `pad`, `conv`, `bn`,
-  `relu`, `pool`; plus `_preact_bn/_preact_relu`, `_se_*`, `_drop_path`,
-  `_add` and `_out`, the block's output. Stages are numbered from 2 (conv2..conv5
-  for ImageNet, conv2..conv4 for CIFAR) as in the paper's Table 1;
-- pre-activation nets end with `post_bn`, `post_relu`;
-- head: `avg_pool` or `max_pool`, then `predictions`.
+Layer names are stable and part of the API (keras.applications' scheme):
+`keras_resnet.naming` states it. Each model also carries its architecture
+and a record of each stage (`keras_resnet.network`), which feature
+extraction, fine-tuning and the converters use.
 
 The namespace also holds `keras_resnet.training`, `.export`, `.edge` (no
 TensorFlow), `.experiments` and `.cli`. So that those can be imported without
@@ -38,9 +29,10 @@ _LAZY = {
     "feature_model": "features", "feature_layers": "features",
     "count_macs": "macs",
     "from_keras_applications": "converters.keras_applications",
-    "load_weights": "weights", "list_weights": "pretrained",
+    "load_weights": "weights", "list_weights": "weights_registry",
     "preprocess_input": "preprocessing", "decode_predictions": "preprocessing",
     "ZeroPadShortcut": "layers", "DropPath": "layers",
+    "ResNetModel": "network", "stage_records": "network", "Architecture": "architecture",
 }
 
 __all__ = ["ResNet", "WideResNet", "list_models", *_named, *_LAZY]

@@ -2,9 +2,10 @@
 what is allowed."""
 
 
-def invalid(argument, value, allowed):
-    """The error for `argument=value`; `allowed` says what would be accepted."""
-    return ValueError(f"{argument}={value!r} is not valid; allowed: {allowed}")
+def invalid(argument, value, allowed, error=ValueError):
+    """The error for `argument=value`; `allowed` says what would be accepted.
+    `error` is its type (the command line's UserError is a ValueError too)."""
+    return error(f"{argument}={value!r} is not valid; allowed: {allowed}")
 
 
 def check_choice(argument, value, choices):

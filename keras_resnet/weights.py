@@ -14,13 +14,15 @@ import zipfile
 
 import h5py
 
+from keras_resnet.arguments import invalid
+
 
 def load_weights(model, path):
     """Loads `path` (`.weights.h5` or `.keras`) into `model`, or raises
     ValueError naming the first layer whose weights do not fit."""
     if not os.path.isfile(path):
-        raise ValueError(f"weights={path!r} is not valid; allowed: None or the path "
-                         "of an existing .weights.h5 or .keras file")
+        raise invalid("weights", path, "None or the path of an existing .weights.h5 or "
+                      ".keras file")
     if path.endswith(".keras"):
         with zipfile.ZipFile(path) as archive:
             data = io.BytesIO(archive.read("model.weights.h5"))
@@ -30,8 +32,7 @@ def load_weights(model, path):
         with h5py.File(path, "r") as f:
             check_fit(model, f, path)
     else:
-        raise ValueError(f"weights={path!r} is not valid; allowed: a file ending "
-                         "in .weights.h5 or .keras")
+        raise invalid("weights", path, "a file ending in .weights.h5 or .keras")
     model.load_weights(path)
     return model
 

@@ -134,7 +134,7 @@ def test_edge_extra_installs_and_runs_without_tensorflow(models, tmp_path):
     tops = {f.split("/")[0] for f in files if not f.startswith("..")}
     assert {t for t in tops if not t.endswith(".dist-info")} == {"keras_resnet"}, tops
     assert [f for f in files if f.startswith("..")] == ["../../../bin/resnet"]
-    for package in ("training", "export", "edge", "experiments", "cli"):
+    for package in ("training", "export", "edge", "experiments", "demo", "cli"):
         assert f"keras_resnet/{package}/__init__.py" in files, package
     assert "keras_resnet/training/recipes/demo.toml" in files
     assert "keras_resnet/converters/pytorch_weights.json" in files

@@ -17,7 +17,7 @@ import pytest
 
 import keras_resnet as kr
 from helpers import randomize
-from keras_resnet import pretrained
+from keras_resnet import weights_registry
 from pytorch_fixtures import HERE, seeded_inputs, seeded_state_dict
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -95,10 +95,10 @@ def keras_source(tmp_path_factory):
 
 
 def _serve_keras(server, monkeypatch, data):
-    stem, _, notop = pretrained.KERAS_FILES["ResNet50"]
-    monkeypatch.setitem(pretrained.KERAS_FILES, "ResNet50",
+    stem, _, notop = weights_registry.KERAS_FILES["ResNet50"]
+    monkeypatch.setitem(weights_registry.KERAS_FILES, "ResNet50",
                         (stem, hashlib.md5(data).hexdigest(), notop))
-    return server.serve(pretrained.describe("keras:ResNet50")["sources"][True]["url"], data)
+    return server.serve(weights_registry.weights_entry("keras:ResNet50").sources[True].url, data)
 
 
 def test_imagenet_weights_are_fetched_once_and_match_keras_applications(
@@ -127,12 +127,12 @@ def test_imagenet_weights_are_fetched_once_and_match_keras_applications(
 
 def _catalogue_entry(monkeypatch, tmp_path, name, entry):
     """The catalogue with one more entry (a file whose hash the test knows)."""
-    with open(pretrained.CATALOGUE) as f:
+    with open(weights_registry.CATALOGUE) as f:
         catalogue = json.load(f)
     catalogue[name] = entry
     path = tmp_path / "catalogue.json"
     path.write_text(json.dumps(catalogue))
-    monkeypatch.setattr(pretrained, "CATALOGUE", str(path))
+    monkeypatch.setattr(weights_registry, "CATALOGUE", str(path))
 
 
 @pytest.fixture(scope="module")
@@ -222,7 +222,7 @@ def test_every_failure_is_one_line_and_leaves_no_cache_entry(
         kr.ResNet18(weights=name)
     for needed in ("could not download http://127.0.0.1:9/models/resnet18-",
                    "resnet weights fetch torchvision:resnet18.TEST",
-                   os.path.join(str(home), "downloads", "resnet18-"), "resnet convert"):
+                   os.path.join(str(home), "downloads", "resnet18-"), "resnet import-weights"):
         assert needed in str(down.value)
     with pytest.raises(ValueError, match="weights='timm:resnet18.nope' is not valid; allowed"):
         kr.ResNet18(weights="timm:resnet18.nope")
@@ -258,7 +258,7 @@ def test_weights_commands_and_finetune_from_a_served_checkpoint(
         server, home, monkeypatch, tmp_path, initialised_torchvision_file, folder):
     name, path = _serve_torchvision(server, monkeypatch, tmp_path, initialised_torchvision_file)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([ROOT, os.path.join(ROOT, "tests")]),
-           "KERAS_RESNET_TEST_CATALOGUE": pretrained.CATALOGUE}
+           "KERAS_RESNET_TEST_CATALOGUE": weights_registry.CATALOGUE}
     listed = _resnet(["weights", "list"], env)
     assert "| torchvision:resnet18.TEST | resnet18 | – | 36 → 32 | no |" in listed.stdout
     fetched = _resnet(["weights", "fetch", name], env)
@@ -283,8 +283,8 @@ def test_weights_commands_and_finetune_from_a_served_checkpoint(
 
 
 def _resnet(argv, env):
-    code = ("import os, sys; from keras_resnet import pretrained; "
-            "pretrained.CATALOGUE = os.environ['KERAS_RESNET_TEST_CATALOGUE']; "
+    code = ("import os, sys; from keras_resnet import weights_registry; "
+            "weights_registry.CATALOGUE = os.environ['KERAS_RESNET_TEST_CATALOGUE']; "
             "from keras_resnet.cli import main; sys.exit(main(sys.argv[1:]))")
     return subprocess.run([sys.executable, "-c", code, *argv], capture_output=True,
                           text=True, env=env, timeout=600)

@@ -95,7 +95,7 @@ def test_safetensors_file_converts_in_a_process_without_torch(tmp_path):
     script = (
         "import sys; from keras_resnet.cli import main; code = main(sys.argv[1:]); "
         "assert 'torch' not in sys.modules, 'torch was imported'; sys.exit(code)")
-    run = subprocess.run([sys.executable, "-c", script, "convert",
+    run = subprocess.run([sys.executable, "-c", script, "import-weights",
                           str(tmp_path / "resnet18.safetensors"), str(out), "--architecture",
                           "resnet18", "--input-shape", "64,64,3", "--no-softmax",
                           "--no-normalisation"],
@@ -172,7 +172,7 @@ def test_our_preprocessing_against_torchvision_transforms_on_real_photos():
         assert difference.mean() <= 0.5 and difference.max() <= 2.0
 
 
-def test_convert_command_rejects_bad_arguments(tmp_path, capsys):
+def test_import_weights_command_rejects_bad_arguments(tmp_path, capsys):
     from keras_resnet.cli import main
 
     source = tmp_path / "x.safetensors"
@@ -187,9 +187,14 @@ def test_convert_command_rejects_bad_arguments(tmp_path, capsys):
          "is not valid; allowed: an existing .safetensors"),
         ([str(source), "y.h5", "--architecture", "resnet18"], "a path ending in .keras"),
     ]:
-        assert main(["convert", *argv]) == 2
+        assert main(["import-weights", *argv]) == 2
         err = capsys.readouterr().err
         assert message in err and err.count("\n") == 1, err
+    # The old name still works for one release, and says so.
+    assert main(["convert", str(source), "y.keras"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("resnet convert is now resnet import-weights")
+    assert "--architecture is needed" in err[1]
 
 
 def test_pth_checkpoint_with_a_wrapped_state_dict(tmp_path):

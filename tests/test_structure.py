@@ -14,7 +14,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Folder in the checkout → the package it installs as (pyproject.toml).
 PACKAGES = {"keras_resnet": "keras_resnet", "training": "keras_resnet.training",
             "export": "keras_resnet.export", "edge": "keras_resnet.edge",
-            "experiments": "keras_resnet.experiments", "cli": "keras_resnet.cli"}
+            "experiments": "keras_resnet.experiments", "demo": "keras_resnet.demo",
+            "cli": "keras_resnet.cli"}
 
 
 def _modules():
@@ -96,7 +97,8 @@ def test_the_cycle_check_finds_a_cycle():
 
 
 def test_sources_import_the_project_only_through_its_namespace():
-    old = ("training", "export", "edge", "experiments", "cli", "resnet_edge", "resnet_cli")
+    old = ("training", "export", "edge", "experiments", "demo", "cli", "resnet_edge",
+           "resnet_cli")
     for name, path in _modules().items():
         with open(path) as f:
             tree = ast.parse(f.read())

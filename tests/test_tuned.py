@@ -10,6 +10,7 @@ import pytest
 import tensorflow as tf
 
 from keras_resnet.export.from_run import export_checkpoint
+from keras_resnet.export.variants import Tuning
 
 pytestmark = pytest.mark.slow  # end to end: fine-tuning in a child process, then export
 
@@ -20,7 +21,7 @@ def test_tuned_int8_variants_and_nothing_leaks(short_run, tmp_path):
                for l in keras.saving.load_model(model, compile=False).layers)
     report = export_checkpoint(model, str(tmp_path / "tuned"),
                                ["int8", "int8-qat", "int8-pruned", "int8-clustered"],
-                               latency_runs=5, sparsity=0.5, clusters=16)
+                               latency_runs=5, tuning=Tuning(sparsity=0.5, clusters=16))
     ptq, qat = report["variants"]["int8"], report["variants"]["int8-qat"]
     pruned, clustered = report["variants"]["int8-pruned"], report["variants"]["int8-clustered"]
     assert qat["images"] == 10_000

@@ -5,6 +5,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from keras_resnet.arguments import invalid
 from keras_resnet.edge.input_spec import InputSpec
 from keras_resnet.training import fashion_mnist, image_folder
 from keras_resnet.training.pipeline import eval_dataset
@@ -138,6 +139,6 @@ def _count(size, total, name):
     """A split size given as a count or (below 1) a fraction of `total`."""
     count = round(size * total) if size < 1 else int(size)
     if count >= total:
-        raise ValueError(f"{name}={size} is not valid; allowed: fewer than the {total} "
-                         "images available (or a fraction below 1)")
+        raise invalid(name, size, f"fewer than the {total} images available (or a "
+                      "fraction below 1)")
     return count

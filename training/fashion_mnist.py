@@ -13,6 +13,8 @@ import threading
 
 import numpy as np
 
+from keras_resnet.arguments import invalid
+
 CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
@@ -70,8 +72,8 @@ def load(data_dir=None):
     """((x_train, y_train), (x_test, y_test)) as uint8 arrays, images N×28×28×1."""
     directory = find_directory(data_dir)
     if directory is None and data_dir:
-        raise ValueError(f"data_dir={data_dir!r} is not valid; allowed: a directory "
-                         f"holding {', '.join(FILES.values())} (.gz or not)")
+        raise invalid("data_dir", data_dir, f"a directory holding "
+                      f"{', '.join(FILES.values())} (.gz or not)")
     if directory is not None:
         arrays = {key: read_idx(_file_in(directory, stem)) for key, stem in FILES.items()}
     elif reachable(*TFDS_HOST):

@@ -25,33 +25,43 @@ import os
 import keras
 
 import keras_resnet
+from keras_resnet import naming
+from keras_resnet.arguments import invalid
 from keras_resnet.atomic_files import write_atomically, write_json
-from keras_resnet.pretrained import describe
+from keras_resnet.network import ResNetModel, layer_prefix, stage_records
 from keras_resnet.training.data import fit_batch, load_splits
 from keras_resnet.training.fit import train
 from keras_resnet.training.probe import linear_probe
+from keras_resnet.weights_registry import weights_entry
 
 
 def new_head(source, num_classes):
-    """`source` up to its last stage's output, then pooling and a new classifier."""
-    last = keras_resnet.feature_layers(source)
-    features = source.get_layer(last[max(last, key=lambda k: int(k[1:]))]).output
-    x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(features)
+    """`source` up to its last stage's output, then pooling and a new
+    classifier: a `ResNetModel` with the source's stage records."""
+    records = stage_records(source)
+    prefix = layer_prefix(source)
+    features = source.get_layer(records[-1].output).output
+    x = keras.layers.GlobalAveragePooling2D(name=prefix + naming.POOLS["avg"])(features)
     outputs = keras.layers.Dense(num_classes, activation="softmax", dtype="float32",
-                                 name="predictions")(x)
-    return keras.Model(source.input, outputs, name=f"{source.name}_finetuned")
+                                 name=prefix + naming.PREDICTIONS)(x)
+    name = f"{source.name}_finetuned"
+    architecture = getattr(source, "architecture", None) and dataclasses.replace(
+        source.architecture, include_top=True, pooling=None, classes=num_classes,
+        classifier_activation="softmax", name=name)
+    return ResNetModel(source.input, outputs, name=name, architecture=architecture,
+                       stages=records)
 
 
 def set_trainable(model, stages):
     """Freezes everything but the head and the top `stages` stages; BatchNorm
     layers stay frozen (inference mode) everywhere."""
-    last = keras_resnet.feature_layers(model)
-    top = max(int(k[1:]) for k in last)
-    open_stages = {f"conv{s}_" for s in range(top - stages + 1, top + 1)}
+    records = stage_records(model)
+    open_stages = records[len(records) - stages:] if stages else ()
+    prefix = layer_prefix(model)
+    head = {prefix + naming.POOLS["avg"], prefix + naming.PREDICTIONS}
     for layer in model.layers:
-        in_open_stage = any(layer.name.startswith(p) for p in open_stages)
-        head = layer.name in ("avg_pool", "predictions")
-        layer.trainable = head or (
+        in_open_stage = any(r.owns(layer.name) for r in open_stages)
+        layer.trainable = layer.name in head or (
             in_open_stage and not isinstance(layer, keras.layers.BatchNormalization))
 
 
@@ -59,15 +69,15 @@ def pretrained_backbone(name):
     """A ResNet without its head holding the named weights
     (`keras_resnet.list_weights()`), taking raw 0..255 RGB pixels at the
     weights' evaluation crop size."""
-    info = describe(name)
-    if info["preprocessing"] is None:
-        raise ValueError(f"weights={name!r} is not valid for fine-tuning; allowed: weights "
-                         "whose input normalisation can sit inside the model (torchvision:, "
-                         "timm:, keras:ResNet50V2/101V2/152V2); keras.applications' v1 files "
-                         "expect caffe preprocessing (RGB → BGR)")
-    return keras_resnet.ResNet(info["depth"], weights=name, include_top=False,
-                               input_shape=(info["crop"], info["crop"], 3),
-                               preprocessing=info["preprocessing"])
+    entry = weights_entry(name)
+    if entry.preprocessing is None:
+        raise invalid("weights", name, "for fine-tuning, weights whose input normalisation "
+                      "can sit inside the model (torchvision:, timm:, keras:ResNet50V2/101V2/"
+                      "152V2); keras.applications' v1 files expect caffe preprocessing "
+                      "(RGB → BGR)")
+    return keras_resnet.ResNet(entry.depth, weights=name, include_top=False,
+                               input_shape=(entry.crop, entry.crop, 3),
+                               preprocessing=entry.preprocessing)
 
 
 MIN_STEPS = 300  # phase 2 takes at least this many steps, however small the data
@@ -92,8 +102,8 @@ def finetune(recipe, source, output_dir, *, stages=1, lr_factor=0.1, probe_only=
     height, width, channels = _input_shape(source)
     recipe = dataclasses.replace(recipe, image_size=height, channels=channels)
     if height != width:
-        raise ValueError(f"source={source.name!r} is not valid; allowed: a model with a "
-                         f"square input (this one takes {height}×{width})")
+        raise invalid("source", source.name, f"a model with a square input (this one "
+                      f"takes {height}×{width})")
     splits = load_splits(recipe)
     probe_dir, tune_dir = (os.path.join(output_dir, p) for p in ("probe", "finetune"))
     model = new_head(source, len(splits.class_names))

@@ -11,11 +11,13 @@ import numpy as np
 import tensorflow as tf
 
 import keras_resnet
+from keras_resnet.arguments import invalid
 from keras_resnet.training import hardware, multi_process, plots
 from keras_resnet.training.callbacks import RunCheckpoint, Throughput
 from keras_resnet.training.data import EVAL_BATCH, eval_split, fit_batch, load_splits
 from keras_resnet.training.evaluate import evaluate
 from keras_resnet.training.pipeline import Augmentation, batches_per_pass, train_stream
+from keras_resnet.training.recipe import class_weight_values
 from keras_resnet.training.run_dir import RunDir
 from keras_resnet.training.schedules import WarmupSchedule
 
@@ -158,10 +160,10 @@ def class_weights(setting, labels, classes):
     if setting == "balanced":
         counts = np.bincount(labels, minlength=classes)
         return {c: len(labels) / (classes * n) if n else 0.0 for c, n in enumerate(counts)}
-    weights = [float(w) for w in setting.split(",")]
+    weights = class_weight_values(setting)
     if len(weights) != classes:
-        raise ValueError(f"class_weight={setting!r} is not valid; allowed: {classes} "
-                         "weights, one per class of the dataset")
+        raise invalid("class_weight", setting, f"{classes} weights, one per class of the "
+                      "dataset")
     return dict(enumerate(weights))
 
 

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from keras_resnet.arguments import invalid
 from keras_resnet.edge import images
 from keras_resnet.training.augment import store_image
 
@@ -29,13 +30,12 @@ GREY_MODES = ("1", "L", "LA", "I", "I;16", "F")
 def scan(root):
     """(paths, labels, class_names) of ROOT/<class>/<file> with image extensions."""
     if not os.path.isdir(root):
-        raise ValueError(f"data_dir={root!r} is not valid; allowed: a folder with one "
-                         "subfolder of images per class")
+        raise invalid("data_dir", root, "a folder with one subfolder of images per class")
     class_names = sorted(d for d in os.listdir(root)
                          if os.path.isdir(os.path.join(root, d)) and not d.startswith("."))
     if len(class_names) < 2:
-        raise ValueError(f"data_dir={root!r} is not valid; allowed: a folder with at least "
-                         f"two class subfolders (found {len(class_names)})")
+        raise invalid("data_dir", root, f"a folder with at least two class subfolders "
+                      f"(found {len(class_names)})")
     paths, labels = [], []
     for label, name in enumerate(class_names):
         files = sorted(f for f in os.listdir(os.path.join(root, name))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import tensorflow as tf
 
+from keras_resnet.arguments import invalid
 from keras_resnet.training.augment import augment_for_train, mix_batch, preprocess_for_eval
 
 AUTOTUNE = tf.data.AUTOTUNE
@@ -75,8 +76,7 @@ def train_stream(images, labels, num_classes, *, batch_size, seed, start_step,
 def batches_per_pass(n, batch_size):
     """Whole batches in one pass over `n` training images; at least one."""
     if batch_size > n:
-        raise ValueError(f"batch_size={batch_size} is not valid; allowed: at most "
-                         f"the {n} training images")
+        raise invalid("batch_size", batch_size, f"at most the {n} training images")
     return n // batch_size
 
 

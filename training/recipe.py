@@ -10,6 +10,8 @@ import os
 import sys
 from dataclasses import dataclass, field
 
+from keras_resnet.arguments import invalid
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -97,8 +99,8 @@ def load_recipe(name_or_path, overrides=None):
     path = name_or_path if name_or_path.endswith(".toml") else os.path.join(
         RECIPE_DIR, f"{name_or_path}.toml")
     if not os.path.isfile(path):
-        raise ValueError(f"recipe={name_or_path!r} is not valid; allowed: "
-                         f"{', '.join(recipe_names())} or the path of a .toml file")
+        raise invalid("recipe", name_or_path, f"{', '.join(recipe_names())} or the path "
+                      "of a .toml file")
     with open(path, "rb") as f:
         try:
             settings = tomllib.load(f)
@@ -112,45 +114,51 @@ def make_recipe(settings):
     known = {f.name: f for f in dataclasses.fields(Recipe)}
     for key, value in settings.items():
         if key not in known:
-            raise ValueError(f"setting {key!r} is not valid; allowed: {', '.join(known)}")
+            raise invalid("setting", key, ", ".join(known))
         kind = known[key].type
         if isinstance(value, bool) != (kind is bool) or not (
                 isinstance(value, kind) or (kind is float and isinstance(value, int))):
-            raise ValueError(f"{key}={value!r} is not valid; allowed: a value of type "
-                             f"{kind.__name__}")
+            raise invalid(key, value, f"a value of type {kind.__name__}")
     recipe = Recipe(**settings)
     for key, choices in CHOICES.items():
         if getattr(recipe, key) not in choices:
-            raise ValueError(f"{key}={getattr(recipe, key)!r} is not valid; allowed: "
-                             + ", ".join(repr(c) for c in choices))
+            raise invalid(key, getattr(recipe, key), ", ".join(repr(c) for c in choices))
     for key in POSITIVE:
         if getattr(recipe, key) <= 0:
-            raise ValueError(f"{key}={getattr(recipe, key)!r} is not valid; allowed: > 0")
+            raise invalid(key, getattr(recipe, key), "> 0")
     for key in NON_NEGATIVE:
         if getattr(recipe, key) < 0:
-            raise ValueError(f"{key}={getattr(recipe, key)!r} is not valid; allowed: >= 0")
+            raise invalid(key, getattr(recipe, key), ">= 0")
     if not 0 <= recipe.crop_fraction <= 1:
-        raise ValueError(f"crop_fraction={recipe.crop_fraction!r} is not valid; allowed: "
-                         "0 (the augment style's) or a fraction in (0, 1]")
+        raise invalid("crop_fraction", recipe.crop_fraction, "0 (the augment style's) or a "
+                      "fraction in (0, 1]")
     if (recipe.epochs > 0) == (recipe.steps > 0):
         raise ValueError(f"epochs={recipe.epochs}, steps={recipe.steps} is not valid; "
                          "allowed: exactly one of them > 0")
     if recipe.dataset not in ("fashion_mnist", "folder") and not (
             recipe.dataset.startswith("tfds:") and len(recipe.dataset) > len("tfds:")):
-        raise ValueError(f"dataset={recipe.dataset!r} is not valid; allowed: "
-                         "'fashion_mnist', 'folder' or 'tfds:<name>' (e.g. 'tfds:cifar10')")
+        raise invalid("dataset", recipe.dataset, "'fashion_mnist', 'folder' or "
+                      "'tfds:<name>' (e.g. 'tfds:cifar10')")
     if recipe.dataset == "folder" and not recipe.data_dir:
         raise ValueError("dataset='folder' needs data_dir: a folder with one subfolder "
                          "of images per class")
-    if recipe.class_weight not in ("none", "balanced"):
-        try:
-            weights = [float(w) for w in recipe.class_weight.split(",")]
-        except ValueError:
-            weights = []
-        if not weights or min(weights) <= 0:
-            raise ValueError(f"class_weight={recipe.class_weight!r} is not valid; allowed: "
-                             "'none', 'balanced' or positive per-class weights 'w0,w1,...'")
+    class_weight_values(recipe.class_weight)
     if not all(0 < m < 1 for m in recipe.milestones):
-        raise ValueError(f"milestones={recipe.milestones!r} is not valid; allowed: "
-                         "fractions of the schedule between 0 and 1")
+        raise invalid("milestones", recipe.milestones, "fractions of the schedule between "
+                      "0 and 1")
     return recipe
+
+
+def class_weight_values(setting):
+    """The per-class weights of a class_weight setting "w0,w1,..." (None for
+    "none" and "balanced"); ValueError for any other setting."""
+    if setting in ("none", "balanced"):
+        return None
+    try:
+        weights = [float(w) for w in setting.split(",")]
+    except ValueError:
+        weights = []
+    if not weights or min(weights) <= 0:
+        raise invalid("class_weight", setting, "'none', 'balanced' or positive per-class "
+                      "weights 'w0,w1,...'")
+    return weights

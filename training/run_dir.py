@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 
+from keras_resnet.arguments import invalid
 from keras_resnet.atomic_files import write_atomically, write_json
 
 
@@ -34,8 +35,8 @@ class RunDir:
     def check(self, resume, overwrite):
         """Raises ValueError if the directory does not fit resume/overwrite."""
         if resume and not os.path.exists(self.file("state.json")):
-            raise ValueError(f"--resume {self.path!r} is not valid; allowed: a run "
-                             "directory with a completed epoch (state.json)")
+            raise invalid("--resume", self.path, "a run directory with a completed epoch "
+                          "(state.json)")
         if self.holds_run() and not resume and not overwrite:
             raise ValueError(f"output directory {self.path!r} holds another run; "
                              "pass --resume to continue it or --overwrite to replace it")

@@ -11,6 +11,7 @@ must be prepared first, as TFDS documents.
 import numpy as np
 import tensorflow as tf
 
+from keras_resnet.arguments import invalid
 from keras_resnet.training.augment import store_image
 from keras_resnet.training.fashion_mnist import TFDS_HOST, reachable
 from keras_resnet.training.image_folder import MAX_BYTES
@@ -22,8 +23,8 @@ def _builder(name, data_dir):
     try:
         return tfds.builder(name, data_dir=data_dir or None)
     except tfds.core.registered.DatasetNotFoundError:
-        raise ValueError(f"dataset='tfds:{name}' is not valid; allowed: a TFDS dataset "
-                         "name (tfds.list_builders())") from None
+        raise invalid("dataset", f"tfds:{name}", "a TFDS dataset name "
+                      "(tfds.list_builders())") from None
 
 
 def image_shape(name, data_dir):

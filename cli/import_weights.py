@@ -1,21 +1,31 @@
-"""`resnet convert`: a torchvision or timm state dict → a `.keras` model
-(`keras_resnet.converters.pytorch`)."""
+"""`resnet import-weights`: a torchvision or timm state dict → a `.keras`
+model (`keras_resnet.converters.pytorch`). `resnet convert` is the same
+command under its old name, kept for one release."""
 
 import os
+import sys
 
+from keras_resnet.arguments import invalid
 from keras_resnet.cli.options import UserError, check_at_least, shape
 from keras_resnet.specs import TORCH_ARCHITECTURES
 
 
 def add_parser(sub):
+    for name, help_text in (("import-weights", "a torchvision or timm ResNet checkpoint → "
+                             "a .keras model"),
+                            ("convert", "deprecated name of import-weights")):
+        _add_parser(sub, name, help_text)
+
+
+def _add_parser(sub, name, help_text):
     parser = sub.add_parser(
-        "convert", help="a torchvision or timm ResNet checkpoint → a .keras model",
+        name, help=help_text,
         description="Reads a state dict (.safetensors needs no PyTorch; .pth, .pt and .bin "
                     "need torch), builds the matching model, places and checks every tensor, "
                     "and writes OUTPUT.keras and OUTPUT.json (source, architecture and, with "
                     "--weights, the weights' reported accuracy, recipe, evaluation resize "
                     "and crop, and licence). The model takes raw 0..255 RGB pixels. "
-                    "Example: resnet convert resnet50-11ad3fa6.pth resnet50.keras "
+                    "Example: resnet import-weights resnet50-11ad3fa6.pth resnet50.keras "
                     "--weights torchvision:resnet50.IMAGENET1K_V2")
     parser.add_argument("source", help="a .safetensors, .pth, .pt or .bin state dict")
     parser.add_argument("output", help="the .keras file to write")
@@ -37,25 +47,28 @@ def add_parser(sub):
 
 
 def run(args):
-    from keras_resnet import pretrained
+    from keras_resnet import weights_registry
 
+    if args.command == "convert":
+        print("resnet convert is now resnet import-weights; the old name goes in the next "
+              "release", file=sys.stderr)
     weights = None
     if args.weights:
-        weights = pretrained.catalogue().get(args.weights)
+        weights = weights_registry.catalogue().get(args.weights)
         if weights is None:
-            raise UserError(f"--weights={args.weights!r} is not valid; allowed: a key of "
-                            f"{pretrained.CATALOGUE}, e.g. torchvision:resnet50.IMAGENET1K_V2")
+            raise invalid("--weights", args.weights, f"a key of {weights_registry.CATALOGUE}, "
+                          "e.g. torchvision:resnet50.IMAGENET1K_V2", error=UserError)
         if args.architecture not in (None, weights["architecture"]):
-            raise UserError(f"--architecture={args.architecture!r} is not valid with "
-                            f"--weights {args.weights}; allowed: {weights['architecture']}")
+            raise invalid("--architecture", args.architecture, f"{weights['architecture']} "
+                          f"with --weights {args.weights}", error=UserError)
     architecture = args.architecture or (weights and weights["architecture"])
     if not architecture:
         raise UserError("--architecture is needed (or --weights naming a known weight set)")
     if not os.path.isfile(args.source):
-        raise UserError(f"source={args.source!r} is not valid; allowed: an existing "
-                        ".safetensors, .pth, .pt or .bin file")
+        raise invalid("source", args.source, "an existing .safetensors, .pth, .pt or .bin "
+                      "file", error=UserError)
     if not args.output.endswith(".keras"):
-        raise UserError(f"output={args.output!r} is not valid; allowed: a path ending in .keras")
+        raise invalid("output", args.output, "a path ending in .keras", error=UserError)
     if os.path.exists(args.output) and not args.overwrite:
         raise UserError(f"output={args.output!r} exists; pass --overwrite to replace it")
     if args.classes is not None:
