@@ -7,7 +7,7 @@ images after warm-up and reports the median:
 
 - ours: what `resnet train` does by default (oneDNN chosen by
   `keras_resnet.cpu.choose_onednn`, thread pools, the recipe's optimizer,
-  precision and XLA setting from `hardware.resolve`);
+  precision and XLA setting from `device_defaults.resolve`);
 - plain Keras, TensorFlow's defaults: the same network, SGD, no settings;
 - plain Keras with `TF_ENABLE_ONEDNN_OPTS=1`;
 - PyTorch (CPU, one thread per usable core): the same ResNet-20 (option A
@@ -54,12 +54,12 @@ def ours(steps, batch):
     choose_onednn()
     import keras
 
-    from keras_resnet.training import fit, hardware
+    from keras_resnet.training import device_defaults, fit, hardware
     from keras_resnet.training.recipe import load_recipe
 
     hardware.apply_threads()
     recipe = load_recipe("fashion_mnist", {"batch_size": batch})
-    device = hardware.resolve(recipe.precision, recipe.jit_compile)
+    device = device_defaults.resolve(recipe.precision, recipe.jit_compile)
     plan = fit.plan_steps(recipe, 60000)
     model = fit._build(recipe, device, (28, 28, 1), 10)
     fit._compile(model, recipe, device, fit._optimizer(recipe, plan))

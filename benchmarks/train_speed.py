@@ -19,7 +19,7 @@ choose_onednn()  # as the resnet command does, before TensorFlow loads
 
 import keras  # noqa: E402
 
-from keras_resnet.training import hardware  # noqa: E402
+from keras_resnet.training import calibration, device_defaults, hardware  # noqa: E402
 
 
 def main():
@@ -27,11 +27,11 @@ def main():
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--rounds", type=int, default=30)
     args = parser.parse_args()
-    times = hardware.measure(batch=args.batch, rounds=args.rounds)
+    times = calibration.measure(batch=args.batch, rounds=args.rounds)
     print(f"{hardware.device_kind()}, {cpu_description()}; ResNet-20 28×28×1, batch {args.batch}, backend "
           f"{keras.backend.backend()}, median of {args.rounds} interleaved steps")
-    print(hardware.speed_table(times, args.batch))
-    precision, jit, _ = hardware.choose(times)
+    print(calibration.speed_table(times, args.batch))
+    precision, jit, _ = device_defaults.choose(times)
     print(f"decision under the margins: precision {precision}, XLA {'on' if jit else 'off'}")
 
 

@@ -1,5 +1,5 @@
 """`resnet calibrate`: measure this kind of device's fastest precision and
-XLA setting (`keras_resnet.training.hardware.calibrate`), and whether
+XLA setting (`keras_resnet.training.calibration.calibrate`), and whether
 TensorFlow's oneDNN kernels help on this CPU (`calibrate_onednn`)."""
 
 from keras_resnet.cli.options import check_at_least
@@ -24,16 +24,17 @@ def run(args):
     check_at_least(1, rounds=args.rounds, batch_size=args.batch_size)
     import tensorflow as tf
 
-    from keras_resnet.training import hardware
+    from keras_resnet.cpu import cache_file
+    from keras_resnet.training import calibration
 
-    kind, times, decision = hardware.calibrate(rounds=args.rounds, batch=args.batch_size)
+    kind, times, decision = calibration.calibrate(rounds=args.rounds, batch=args.batch_size)
     print(f"{kind}, ResNet-20 28×28×1, batch {args.batch_size}, median of {args.rounds} "
           "interleaved steps")
-    print(hardware.speed_table(times, args.batch_size))
+    print(calibration.speed_table(times, args.batch_size))
     print(f"default for \"auto\": precision {decision['precision']}, XLA "
-          f"{'on' if decision['jit_compile'] else 'off'}; saved in {hardware.cache_file()}")
+          f"{'on' if decision['jit_compile'] else 'off'}; saved in {cache_file()}")
     if not tf.config.list_physical_devices("GPU"):
-        _, onednn, choice = hardware.calibrate_onednn(batch=args.batch_size)
+        _, onednn, choice = calibration.calibrate_onednn(batch=args.batch_size)
         print(f"{cpu_description()}: oneDNN on {args.batch_size / onednn[True]:.0f} images/s, "
               f"off {args.batch_size / onednn[False]:.0f}; from the next start: oneDNN "
               f"{'on' if choice['enabled'] else 'off'}")

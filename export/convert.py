@@ -10,8 +10,6 @@ Everything goes to a temporary directory beside `out_dir` first, renamed into
 place only when every variant succeeded: a failed export leaves nothing.
 """
 
-import dataclasses
-import hashlib
 import os
 import re
 import shutil
@@ -21,18 +19,14 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-import keras_resnet
-from keras_resnet import naming
 from keras_resnet.arguments import invalid
 from keras_resnet.atomic_files import write_bytes, write_json, write_text
-from keras_resnet.edge.input_spec import InputSpec
 from keras_resnet.edge.preprocess import GREY_WEIGHTS
-from keras_resnet.export import standard_metadata, tflite_metadata
-from keras_resnet.export.standard_metadata import LABELS_FILE
 from keras_resnet.export.tuned import tuned_int8
+from keras_resnet.export.variant_metadata import (io_details, rgb_metadata, shared_metadata,
+                                                  with_metadata)
 from keras_resnet.export.variants import (NEEDS_CALIBRATION, QUANTIZATIONS, TUNED, ExportError,
                                           Tuning)
-from keras_resnet.network import layer_prefix
 
 
 def export_model(model_path, out_dir, quantizations, *, calibration=None, labels=None,
@@ -49,8 +43,7 @@ def export_model(model_path, out_dir, quantizations, *, calibration=None, labels
     recorded in the metadata.
     The tuned variants (int8-qat, int8-pruned to `tuning.sparsity`,
     int8-clustered to `tuning.clusters` values per kernel) fine-tune for
-    `tuning.epochs` on the data
-    of the run in `run_dir`.
+    `tuning.epochs` on the data of the run in `run_dir`.
     """
     for q in quantizations:
         if q not in QUANTIZATIONS:
@@ -70,8 +63,8 @@ def export_model(model_path, out_dir, quantizations, *, calibration=None, labels
     os.makedirs(parent, exist_ok=True)
     work = tempfile.mkdtemp(prefix=".export-", dir=parent)
     try:
-        base = tuned_base = describe(model, model_path, labels, calibration, calibration_seed,
-                                     input_spec)
+        base = tuned_base = shared_metadata(model, model_path, labels, calibration,
+                                            calibration_seed, input_spec)
         wanted = [q for q in quantizations if q in TUNED]
         tuned = tuned_int8(wanted, model_path, run_dir, calibration, work,
                            tuning) if wanted else {}
@@ -168,14 +161,6 @@ def rgb_input(model):
     return keras.Model(image, model(grey), name=model.name)
 
 
-def rgb_metadata(base):
-    """Our metadata of a grey model, for its `rgb_input` twin."""
-    spec, _ = InputSpec.from_metadata(base["input"])
-    rgb = dataclasses.replace(spec, channels=3).to_metadata()
-    return {**base, "input": {**base["input"], **rgb, "colour_order": "RGB",
-                              "converted_to": "grey inside the model (rgb_to_grey)"}}
-
-
 def _as_rgb(images):
     return None if images is None else np.repeat(np.asarray(images, np.float32), 3, axis=-1)
 
@@ -234,77 +219,3 @@ def _spanning(calibration):
     calibration = np.array(calibration, np.float32)
     calibration[0].reshape(-1)[:2] = (0.0, 255.0)
     return calibration
-
-
-def _output_kind(model):
-    """What the last layer gives: softmax probabilities or raw logits."""
-    activation = getattr(model.layers[-1], "activation", None)
-    return ("probabilities (softmax)" if getattr(activation, "__name__", "") == "softmax"
-            else "logits")
-
-
-def describe(model, model_path, labels, calibration, calibration_seed, input_spec=None):
-    """The metadata every variant shares: labels and how to prepare an input."""
-    height, width, channels = model.input_shape[1:]
-    spec = input_spec or InputSpec(height, width, channels)
-    if spec.size != (height, width) or spec.channels != channels:
-        raise ValueError(f"input_spec {spec.height}×{spec.width}×{spec.channels} is not valid "
-                         f"for a model whose input is {height}×{width}×{channels}")
-    classes = model.output_shape[-1]
-    labels = list(labels) if labels is not None else [str(i) for i in range(classes)]
-    normalisation = None
-    preprocess = layer_prefix(model) + naming.PREPROCESS
-    if preprocess in [layer.name for layer in model.layers]:
-        layer = model.get_layer(preprocess)
-        normalisation = {"mean": np.ravel(layer.mean).tolist(),
-                         "std": np.sqrt(np.ravel(layer.variance)).tolist(),
-                         "where": "inside the model: feed raw 0..255 pixels"}
-    with open(model_path, "rb") as f:
-        digest = hashlib.sha256(f.read()).hexdigest()
-    return {
-        "format": "keras_resnet.tflite.v1",
-        "model_name": model.name,
-        "keras_resnet_version": keras_resnet.__version__,
-        "labels": labels,
-        "input": {**spec.to_metadata(),
-                  "colour_order": "grey" if channels == 1 else "RGB",
-                  "pixel_range": [0, 255],
-                  "normalisation": normalisation},
-        "output": _output_kind(model),
-        "source_checkpoint_sha256": digest,
-        "calibration": None if calibration is None else {
-            "images": int(len(calibration)), "seed": calibration_seed,
-            "preprocessing": "keras_resnet.training.augment.preprocess_for_eval"},
-    }
-
-
-def with_metadata(content, metadata):
-    """The `.tflite` bytes with our JSON metadata, the standard TFLite metadata
-    and its labels file (what MediaPipe Tasks and Android Studio read)."""
-    tensor = metadata["input_tensor"]
-    height, width, channels = tensor["shape"][1:4]
-    standard = standard_metadata.model_metadata(
-        name=metadata["model_name"], version=keras_resnet.__version__,
-        description=f"{metadata['model_name']} image classifier ({metadata['quantization']}), "
-                    f"{len(metadata['labels'])} classes, exported by keras3-resnet",
-        channels=channels, height=height, width=width, input_dtype=tensor["dtype"],
-        output_description=f"class {metadata['output']}, in the order of {LABELS_FILE}")
-    content = tflite_metadata.embed(content, metadata, {standard_metadata.NAME: standard})
-    return standard_metadata.append_files(
-        content, {LABELS_FILE: standard_metadata.labels_text(metadata["labels"])})
-
-
-def io_details(content):
-    """dtype, shape, scale and zero point of the model's input and output."""
-    from ai_edge_litert.interpreter import Interpreter
-
-    interpreter = Interpreter(model_content=content)
-    result = {}
-    for key, details in (("input_tensor", interpreter.get_input_details()[0]),
-                         ("output_tensor", interpreter.get_output_details()[0])):
-        scale, zero_point = details["quantization"]
-        result[key] = {"dtype": np.dtype(details["dtype"]).name,
-                       "shape": [int(d) for d in details["shape"]],
-                       "scale": float(scale), "zero_point": int(zero_point)}
-    return result
-

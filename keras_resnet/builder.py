@@ -95,7 +95,8 @@ def build(arch: Architecture, weights=None, input_tensor=None):
     x = _head(x, u, arch)
 
     with _recursion_limit(graph_recursion_limit(arch)):
-        model = ResNetModel(inputs, x, name=arch.name, architecture=arch, stages=records)
+        model = ResNetModel(inputs, x, name=arch.name, dtype=arch.dtype, architecture=arch,
+                            stages=records)
     if weights is not None:
         load_weights(model, weights)
     return model

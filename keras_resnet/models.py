@@ -1,11 +1,7 @@
 """The constructors: `ResNet(depth)`, `WideResNet(depth, width)`, the named
-ones and `list_models()`.
-
-A named constructor takes keras.applications' arguments by name; every other
-argument of `ResNet` (variant, shortcut, preprocessing, dtype, ...) passes
-through as a keyword. Keras is imported only when a model is built, so the
-names are known without it (the command line checks them at once).
-"""
+ones (keras.applications' arguments by name, every other `ResNet` argument as
+a keyword) and `list_models()`. Keras is imported only when a model is built,
+so the names are known without it (the command line checks them at once)."""
 
 _NAMES = []
 
@@ -55,12 +51,11 @@ def ResNet(depth, **kwargs):
         a "preprocess" layer so the model takes raw 0..255 pixels.
     data_format, dtype: passed to every layer; under a mixed policy the
         classifier runs in float32, so logits are float32.
-    layer_prefix: a string every layer name starts with (two ResNets in one
-        model); the scheme itself is `keras_resnet.naming`'s.
+    layer_prefix: starts every layer name (`keras_resnet.naming`), e.g. two nets in one model.
     seed: seed of the stochastic-depth layers.
 
-    The model is a `keras_resnet.network.ResNetModel`: a functional model
-    that also holds its `architecture` and `stage_records` (saved with it).
+    Returns a functional `keras_resnet.ResNetModel` with its `architecture`
+    and `stage_records` (saved with it).
     """
     from keras_resnet import builder, pretrained, weights_registry
 
@@ -88,8 +83,8 @@ def WideResNet(depth=28, width=10, **kwargs):
     return builder.build_wide_resnet(depth, width, **kwargs)
 
 
-def _applications(include_top, weights, input_tensor, input_shape, pooling, classes,
-                  classifier_activation, name):
+def _keras(include_top, weights, input_tensor, input_shape, pooling, classes,
+           classifier_activation, name):
     """A named constructor's keras.applications arguments, by keyword."""
     return dict(include_top=include_top, weights=weights, input_tensor=input_tensor,
                 input_shape=input_shape, pooling=pooling, classes=classes,
@@ -101,54 +96,48 @@ def _applications(include_top, weights, input_tensor, input_shape, pooling, clas
 def ResNet18(include_top=True, weights=None, input_tensor=None, input_shape=None,
              pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """ResNet-18: basic blocks, 2/2/2/2 per stage."""
-    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
-                              classes, classifier_activation, name)
-    return ResNet(18, **arguments, **options)
+    return ResNet(18, **_keras(include_top, weights, input_tensor, input_shape,
+                               pooling, classes, classifier_activation, name), **options)
 
 
 @named
 def ResNet34(include_top=True, weights=None, input_tensor=None, input_shape=None,
              pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """ResNet-34: basic blocks, 3/4/6/3 per stage."""
-    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
-                              classes, classifier_activation, name)
-    return ResNet(34, **arguments, **options)
+    return ResNet(34, **_keras(include_top, weights, input_tensor, input_shape,
+                               pooling, classes, classifier_activation, name), **options)
 
 
 @named
 def ResNet50(include_top=True, weights=None, input_tensor=None, input_shape=None,
              pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """ResNet-50: bottleneck blocks, 3/4/6/3 per stage; takes weights="imagenet"."""
-    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
-                              classes, classifier_activation, name)
-    return ResNet(50, **arguments, **options)
+    return ResNet(50, **_keras(include_top, weights, input_tensor, input_shape,
+                               pooling, classes, classifier_activation, name), **options)
 
 
 @named
 def ResNet101(include_top=True, weights=None, input_tensor=None, input_shape=None,
               pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """ResNet-101: bottleneck blocks, 3/4/23/3 per stage; takes weights="imagenet"."""
-    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
-                              classes, classifier_activation, name)
-    return ResNet(101, **arguments, **options)
+    return ResNet(101, **_keras(include_top, weights, input_tensor, input_shape,
+                                pooling, classes, classifier_activation, name), **options)
 
 
 @named
 def ResNet152(include_top=True, weights=None, input_tensor=None, input_shape=None,
               pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """ResNet-152: bottleneck blocks, 3/8/36/3 per stage; takes weights="imagenet"."""
-    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
-                              classes, classifier_activation, name)
-    return ResNet(152, **arguments, **options)
+    return ResNet(152, **_keras(include_top, weights, input_tensor, input_shape,
+                                pooling, classes, classifier_activation, name), **options)
 
 
 @named
 def ResNet200(include_top=True, weights=None, input_tensor=None, input_shape=None,
               pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """ResNet-200: bottleneck blocks, 3/24/36/3 per stage."""
-    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
-                              classes, classifier_activation, name)
-    return ResNet(200, **arguments, **options)
+    return ResNet(200, **_keras(include_top, weights, input_tensor, input_shape,
+                                pooling, classes, classifier_activation, name), **options)
 
 
 # CIFAR family (He et al. 2015, section 4.2): 6n+2 layers, option-A shortcuts.
@@ -156,54 +145,48 @@ def ResNet200(include_top=True, weights=None, input_tensor=None, input_shape=Non
 def ResNet20(include_top=True, weights=None, input_tensor=None, input_shape=None,
              pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """ResNet-20 (CIFAR): 3 basic blocks per stage, 16/32/64 filters."""
-    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
-                              classes, classifier_activation, name)
-    return ResNet(20, **arguments, **options)
+    return ResNet(20, **_keras(include_top, weights, input_tensor, input_shape,
+                               pooling, classes, classifier_activation, name), **options)
 
 
 @named
 def ResNet32(include_top=True, weights=None, input_tensor=None, input_shape=None,
              pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """ResNet-32 (CIFAR): 5 basic blocks per stage, 16/32/64 filters."""
-    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
-                              classes, classifier_activation, name)
-    return ResNet(32, **arguments, **options)
+    return ResNet(32, **_keras(include_top, weights, input_tensor, input_shape,
+                               pooling, classes, classifier_activation, name), **options)
 
 
 @named
 def ResNet44(include_top=True, weights=None, input_tensor=None, input_shape=None,
              pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """ResNet-44 (CIFAR): 7 basic blocks per stage, 16/32/64 filters."""
-    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
-                              classes, classifier_activation, name)
-    return ResNet(44, **arguments, **options)
+    return ResNet(44, **_keras(include_top, weights, input_tensor, input_shape,
+                               pooling, classes, classifier_activation, name), **options)
 
 
 @named
 def ResNet56(include_top=True, weights=None, input_tensor=None, input_shape=None,
              pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """ResNet-56 (CIFAR): 9 basic blocks per stage, 16/32/64 filters."""
-    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
-                              classes, classifier_activation, name)
-    return ResNet(56, **arguments, **options)
+    return ResNet(56, **_keras(include_top, weights, input_tensor, input_shape,
+                               pooling, classes, classifier_activation, name), **options)
 
 
 @named
 def ResNet110(include_top=True, weights=None, input_tensor=None, input_shape=None,
               pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """ResNet-110 (CIFAR): 18 basic blocks per stage, 16/32/64 filters."""
-    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
-                              classes, classifier_activation, name)
-    return ResNet(110, **arguments, **options)
+    return ResNet(110, **_keras(include_top, weights, input_tensor, input_shape,
+                                pooling, classes, classifier_activation, name), **options)
 
 
 @named
 def ResNet1202(include_top=True, weights=None, input_tensor=None, input_shape=None,
                pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """ResNet-1202 (CIFAR): 200 basic blocks per stage, 16/32/64 filters."""
-    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
-                              classes, classifier_activation, name)
-    return ResNet(1202, **arguments, **options)
+    return ResNet(1202, **_keras(include_top, weights, input_tensor, input_shape,
+                                 pooling, classes, classifier_activation, name), **options)
 
 
 # Wider and grouped bottlenecks (torchvision's names and settings).
@@ -212,9 +195,9 @@ def WideResNet50_2(include_top=True, weights=None, input_tensor=None, input_shap
                    pooling=None, classes=1000, classifier_activation="softmax",
                    name="wide_resnet50_2", width_factor=2, **options):
     """Wide ResNet-50-2: ResNet-50 with bottlenecks twice as wide inside."""
-    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
-                              classes, classifier_activation, name)
-    return ResNet(50, **arguments, width_factor=width_factor, **options)
+    return ResNet(50, **_keras(include_top, weights, input_tensor, input_shape,
+                               pooling, classes, classifier_activation, name),
+                  width_factor=width_factor, **options)
 
 
 @named
@@ -222,9 +205,9 @@ def WideResNet101_2(include_top=True, weights=None, input_tensor=None, input_sha
                     pooling=None, classes=1000, classifier_activation="softmax",
                     name="wide_resnet101_2", width_factor=2, **options):
     """Wide ResNet-101-2: ResNet-101 with bottlenecks twice as wide inside."""
-    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
-                              classes, classifier_activation, name)
-    return ResNet(101, **arguments, width_factor=width_factor, **options)
+    return ResNet(101, **_keras(include_top, weights, input_tensor, input_shape,
+                                pooling, classes, classifier_activation, name),
+                  width_factor=width_factor, **options)
 
 
 @named
@@ -232,10 +215,9 @@ def ResNeXt50_32x4d(include_top=True, weights=None, input_tensor=None, input_sha
                     pooling=None, classes=1000, classifier_activation="softmax",
                     name="resnext50_32x4d", groups=32, width_per_group=4, **options):
     """ResNeXt-50 (32×4d): ResNet-50 with grouped 3×3 convolutions, as torchvision's."""
-    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
-                              classes, classifier_activation, name)
-    return ResNet(50, **arguments, groups=groups,
-                  width_per_group=width_per_group, **options)
+    return ResNet(50, **_keras(include_top, weights, input_tensor, input_shape,
+                               pooling, classes, classifier_activation, name),
+                  groups=groups, width_per_group=width_per_group, **options)
 
 
 @named
@@ -243,10 +225,9 @@ def ResNeXt101_32x8d(include_top=True, weights=None, input_tensor=None, input_sh
                      pooling=None, classes=1000, classifier_activation="softmax",
                      name="resnext101_32x8d", groups=32, width_per_group=8, **options):
     """ResNeXt-101 (32×8d): ResNet-101 with grouped 3×3 convolutions, as torchvision's."""
-    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
-                              classes, classifier_activation, name)
-    return ResNet(101, **arguments, groups=groups,
-                  width_per_group=width_per_group, **options)
+    return ResNet(101, **_keras(include_top, weights, input_tensor, input_shape,
+                                pooling, classes, classifier_activation, name),
+                  groups=groups, width_per_group=width_per_group, **options)
 
 
 # Wide ResNets for CIFAR (Zagoruyko & Komodakis 2016): pre-activation, projections.
@@ -254,27 +235,24 @@ def ResNeXt101_32x8d(include_top=True, weights=None, input_tensor=None, input_sh
 def WRN16_8(include_top=True, weights=None, input_tensor=None, input_shape=None,
             pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """WRN-16-8: 2 blocks per stage, stage widths 128/256/512."""
-    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
-                              classes, classifier_activation, name)
-    return WideResNet(16, 8, **arguments, **options)
+    return WideResNet(16, 8, **_keras(include_top, weights, input_tensor, input_shape,
+                                      pooling, classes, classifier_activation, name), **options)
 
 
 @named
 def WRN28_10(include_top=True, weights=None, input_tensor=None, input_shape=None,
              pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """WRN-28-10: 4 blocks per stage, stage widths 160/320/640."""
-    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
-                              classes, classifier_activation, name)
-    return WideResNet(28, 10, **arguments, **options)
+    return WideResNet(28, 10, **_keras(include_top, weights, input_tensor, input_shape,
+                                       pooling, classes, classifier_activation, name), **options)
 
 
 @named
 def WRN40_4(include_top=True, weights=None, input_tensor=None, input_shape=None,
             pooling=None, classes=1000, classifier_activation="softmax", name=None, **options):
     """WRN-40-4: 6 blocks per stage, stage widths 64/128/256."""
-    arguments = _applications(include_top, weights, input_tensor, input_shape, pooling,
-                              classes, classifier_activation, name)
-    return WideResNet(40, 4, **arguments, **options)
+    return WideResNet(40, 4, **_keras(include_top, weights, input_tensor, input_shape,
+                                      pooling, classes, classifier_activation, name), **options)
 
 
 __all__ = list_models()

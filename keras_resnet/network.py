@@ -35,10 +35,15 @@ class ResNetModel(keras.Model):
     """A functional ResNet with `architecture` (an `Architecture`) and
     `stage_records` (one `StageRecord` for the stem and each stage)."""
 
-    def __init__(self, *args, architecture=None, stages=(), **kwargs):
+    def __init__(self, *args, architecture=None, stages=(), dtype=None, **kwargs):
         super().__init__(*args, **kwargs)
         if isinstance(architecture, dict):
             architecture = Architecture.from_dict(architecture)
+        # The model's own policy (functional models ignore `dtype`): under
+        # mixed_float16, compile() wraps the optimizer in loss scaling.
+        dtype = dtype or (architecture and architecture.dtype)
+        if dtype:
+            self.dtype_policy = dtype
         self._architecture = architecture
         self._stage_records = tuple(
             s if isinstance(s, StageRecord) else StageRecord(**{**s, "prefixes": tuple(

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from keras_resnet import cpu
-from keras_resnet.training import hardware
+from keras_resnet.training import calibration, device_defaults, hardware
 
 F32, F32_XLA = ("float32", False), ("float32", True)
 BF16, BF16_XLA = ("mixed_bfloat16", False), ("mixed_bfloat16", True)
@@ -32,37 +32,37 @@ def times(f32=1.0, f32_xla=1.0, bf16=1.0, bf16_xla=1.0, f16=1.0, f16_xla=1.0):
     (times(1.0, 1.0, 0.78, 0.85, 3.0, 3.0), ("mixed_bfloat16", False)),
 ])
 def test_the_fastest_setting_wins_by_a_margin(measured, decision):
-    precision, jit, reason = hardware.choose(measured)
+    precision, jit, reason = device_defaults.choose(measured)
     assert (precision, jit) == decision
     assert "float32 +XLA" in reason and "16-bit compute 1.25×" in reason
 
 
 def test_auto_follows_the_rule_until_this_device_is_calibrated(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("KERAS_RESNET_CACHE", str(tmp_path))
-    ruled = hardware.resolve("auto", "auto")
+    ruled = device_defaults.resolve("auto", "auto")
     assert (ruled["precision"], ruled["jit_compile"]) == ("float32", False)  # the CPU rule
     assert "CPU rule" in ruled["reason"] and "resnet calibrate" in ruled["reason"]
-    assert hardware.resolve("mixed_bfloat16", "on")["reason"] == "set by the recipe"
+    assert device_defaults.resolve("mixed_bfloat16", "on")["reason"] == "set by the recipe"
 
     # Another kind of device's entry stays; this kind's measurement is used.
     (tmp_path / "device_defaults.json").write_text(json.dumps(
         {"GPU elsewhere": {"precision": "mixed_float16", "jit_compile": True,
                            "reason": "r", "measured": "2026-01-01"}}))
-    kind, measured, entry = hardware.calibrate(settings=(F32, BF16), rounds=2, batch=8)
+    kind, measured, entry = calibration.calibrate(settings=(F32, BF16), rounds=2, batch=8)
     assert kind == hardware.device_kind() and set(measured) == {F32, BF16}
     assert all(t > 0 for t in measured.values())
     cache = json.loads((tmp_path / "device_defaults.json").read_text())
     assert set(cache) == {"GPU elsewhere", kind} and cache[kind] == entry
-    assert (entry["precision"], entry["jit_compile"]) == hardware.choose(measured)[:2]
+    assert (entry["precision"], entry["jit_compile"]) == device_defaults.choose(measured)[:2]
 
     # A measured decision that differs from the rule shows that the cache is read.
     cache[kind].update(precision="mixed_bfloat16", jit_compile=True)
     (tmp_path / "device_defaults.json").write_text(json.dumps(cache))
-    measured_default = hardware.resolve("auto", "auto")
+    measured_default = device_defaults.resolve("auto", "auto")
     assert (measured_default["precision"], measured_default["jit_compile"]) == (
         "mixed_bfloat16", True)
     assert "measured on" in measured_default["reason"]
-    assert hardware.resolve("float32", "auto")["precision"] == "float32"
+    assert device_defaults.resolve("float32", "auto")["precision"] == "float32"
 
 
 @pytest.mark.parametrize("affinity,quota,cores", [
@@ -119,7 +119,7 @@ def test_cpu_description_names_the_model_and_the_usable_cores():
 
 def test_calibrate_measures_onednn_in_fresh_processes_and_caches_it(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_RESNET_CACHE", str(tmp_path))
-    kind, measured, entry = hardware.calibrate_onednn(batch=8, rounds=2, repeats=1)
+    kind, measured, entry = calibration.calibrate_onednn(batch=8, rounds=2, repeats=1)
     assert set(measured) == {True, False} and all(t > 0 for t in measured.values())
     assert entry["enabled"] == (measured[True] <= measured[False])
     assert kind == cpu.onednn_kind() and cpu.cached_onednn() == entry

@@ -112,6 +112,29 @@ def test_sources_import_the_project_only_through_its_namespace():
             assert not set(roots) & set(old), f"{name}: line {node.lineno}"
 
 
+def test_only_the_naming_module_parses_layer_names():
+    """Structure is recorded while building (keras_resnet.network): no other
+    module reads it back from names with a regular expression."""
+    naming = os.path.join(ROOT, "keras_resnet", "naming.py")
+    for name, path in _modules().items():
+        if path == naming:
+            continue
+        with open(path) as f:
+            tree = ast.parse(f.read())
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "re"
+                    and node.args and isinstance(node.args[0], ast.Constant)):
+                pattern = str(node.args[0].value)
+                assert not any(part in pattern for part in ("conv", "block", "_out", "post")), \
+                    f"{name}: line {node.lineno} parses layer names ({pattern!r})"
+
+
+def test_no_module_is_much_over_250_lines():
+    sizes = {name: sum(1 for _ in open(path)) for name, path in _modules().items()}
+    assert max(sizes.values()) <= 260, sorted(sizes.items(), key=lambda kv: -kv[1])[:3]
+
+
 @pytest.mark.slow
 def test_the_readme_tree_names_every_module():
     with open(os.path.join(ROOT, "README.md")) as f:
@@ -127,7 +150,7 @@ def test_the_readme_tree_names_every_module():
 @pytest.mark.parametrize("code", [
     "from keras_resnet.cli import main; main(['summary', 'ResNet21'])",
     "from keras_resnet.cli import main; main(['export', 'missing.keras'])",
-    "from keras_resnet.cli import main; main(['convert', 'x.pth', 'y.keras'])",
+    "from keras_resnet.cli import main; main(['import-weights', 'x.pth', 'y.keras'])",
     "import keras_resnet.edge, keras_resnet.export.variants; keras_resnet.list_models()",
 ])
 def test_the_light_parts_import_neither_keras_nor_tensorflow(code):

@@ -2,8 +2,6 @@
 
 import dataclasses
 import math
-import platform
-import shutil
 import time
 
 import keras
@@ -12,13 +10,13 @@ import tensorflow as tf
 
 import keras_resnet
 from keras_resnet.arguments import invalid
-from keras_resnet.training import hardware, multi_process, plots
+from keras_resnet.training import device_defaults, distribution, hardware
 from keras_resnet.training.callbacks import RunCheckpoint, Throughput
-from keras_resnet.training.data import EVAL_BATCH, eval_split, fit_batch, load_splits
+from keras_resnet.training.data import eval_split, fit_batch, load_splits
 from keras_resnet.training.evaluate import evaluate
 from keras_resnet.training.pipeline import Augmentation, batches_per_pass, train_stream
 from keras_resnet.training.recipe import class_weight_values
-from keras_resnet.training.run_dir import RunDir
+from keras_resnet.training.run_summary import summarise, versions, write_report
 from keras_resnet.training.schedules import WarmupSchedule
 
 NO_DECAY = ["gamma", "beta", "bias"]  # BatchNorm parameters and biases
@@ -37,21 +35,15 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
     takes its model from its checkpoint.
     """
     threads = hardware.apply_threads()  # before TensorFlow's runtime starts, if it has not
-    process = multi_process.start() if recipe.distribute == "jax" else 0
-    run = shared = RunDir(output_dir)
-    if process == 0:
-        run.check(resume, overwrite)
-    else:  # only process 0 writes the run directory
-        run = RunDir(multi_process.scratch_copy(run.path, resume))
+    placement = distribution.place(recipe, output_dir, resume, overwrite)
+    run = placement.run
     splits = splits or load_splits(recipe)
     recipe, batch_note = fit_batch(recipe, len(splits.train[0]))
     adapted = [*splits.notes, *batch_note]
-    if verbose and process == 0:
+    if verbose and placement.process == 0:
         for note in adapted:
             print(f"adapted to the data: {note}")
-    if recipe.distribute == "jax":
-        splits = dataclasses.replace(splits, validation=multi_process.even_batches(
-            splits.validation, EVAL_BATCH))
+    splits = placement.validation(splits)
     plan = plan_steps(recipe, len(splits.train[0]))
     weights = class_weights(recipe.class_weight, splits.train[1], len(splits.class_names))
     run.prepare(resume, overwrite)
@@ -60,13 +52,11 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
         tf.config.experimental.enable_op_determinism()
     # A resumed run keeps its device settings, even if this device's defaults changed.
     device = (run.read_config()["device"] if resume
-              else hardware.resolve(recipe.precision, recipe.jit_compile))
+              else device_defaults.resolve(recipe.precision, recipe.jit_compile))
     device["threads"] = threads  # this session's: a resumed run may be on another machine
     device["onednn"] = hardware.onednn()
-    strategy = _strategy(recipe)
-    device["replicas"] = (len(keras.distribution.list_devices()) if recipe.distribute == "jax"
-                          else strategy.num_replicas_in_sync)
-    with strategy.scope():
+    device["replicas"] = placement.replicas()
+    with placement.strategy.scope():
         if resume:
             state = run.read_state()
             model = keras.saving.load_model(f"{run.checkpoints}/{state['checkpoint']}")
@@ -99,35 +89,16 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
         raise TrainingFailed(f"training stopped: {checkpoint.failure}; the last good "
                              f"checkpoint is {last or 'none (no epoch completed)'}")
 
-    if recipe.distribute == "jax":
-        multi_process.stop()  # each process evaluates the test set on its own devices
+    placement.end_training()
     best = keras.saving.load_model(run.best, compile=False)
     evaluation = (evaluate(best, eval_split(splits, "test", recipe), splits.test[1],
                            splits.class_names) if len(splits.test[0]) else None)
     trained = recipe.batch_size * plan["steps_per_epoch"] * len(throughput.seconds)
-    summary = {
-        "run_dir": shared.path,
-        "recipe": dataclasses.asdict(recipe),
-        "device": device,
-        "versions": versions(),
-        **plan,
-        "optimizer_steps": int(keras.ops.convert_to_numpy(model.optimizer.iterations)),
-        "final_learning_rate": float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)),
-        "best_epoch": state.get("best_epoch"),
-        "best_validation_accuracy": state.get("best_score"),
-        "test": evaluation,
-        "skipped_files": list(splits.skipped),
-        "history": state.get("history", []),
-        "wall_seconds_this_session": time.time() - start,
-        "train_images_per_second": trained / max(sum(throughput.seconds), 1e-9),
-    }
-    run.write_json("summary.json", summary)
-    plots.plot_curves(summary["history"], run.file("curves.png"))
-    if evaluation:  # a small folder keeps no test split
-        plots.plot_confusion(evaluation["confusion_matrix"], splits.class_names,
-                             run.file("confusion.png"))
-    if process != 0:
-        shutil.rmtree(run.path)
+    summary = summarise(placement.shared.path, recipe, device, plan, model, state, evaluation,
+                        splits, time.time() - start,
+                        trained / max(sum(throughput.seconds), 1e-9))
+    write_report(run, summary, splits.class_names)
+    placement.close()
     return summary
 
 
@@ -178,24 +149,11 @@ def recipe_stream(recipe, splits, start_step, total_steps):
                         deterministic=recipe.deterministic)
 
 
-def _strategy(recipe):
-    """MirroredStrategy over the GPUs, else over the logical CPU devices (one
-    unless configured, as the tests do); the default strategy otherwise."""
-    if recipe.distribute != "mirrored":
-        return tf.distribute.get_strategy()
-    devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
-    return tf.distribute.MirroredStrategy(devices=[d.name for d in devices])
-
-
 def _build(recipe, device, input_shape, num_classes):
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(device["precision"])
-    try:
-        return getattr(keras_resnet, recipe.model)(
-            input_shape=input_shape, classes=num_classes, preprocessing="unit",
-            zero_init_residual=recipe.zero_init_residual, **recipe.model_options)
-    finally:
-        keras.config.set_dtype_policy(previous)
+    return getattr(keras_resnet, recipe.model)(
+        input_shape=input_shape, classes=num_classes, preprocessing="unit",
+        zero_init_residual=recipe.zero_init_residual, dtype=device["precision"],
+        **recipe.model_options)
 
 
 def _optimizer(recipe, plan):
@@ -220,9 +178,3 @@ def _compile(model, recipe, device, optimizer):
         jit_compile=device["jit_compile"],
         steps_per_execution=recipe.steps_per_execution,
     )
-
-
-def versions():
-    return {"python": platform.python_version(), "tensorflow": tf.__version__,
-            "keras": keras.__version__, "numpy": np.__version__,
-            "keras_resnet": keras_resnet.__version__, "platform": platform.platform()}
