@@ -102,6 +102,9 @@ def test_fine_tuning_freezes_a_prefixed_network_by_its_records():
     assert not any(isinstance(model.get_layer(n), keras.layers.BatchNormalization)
                    for n in trainable)
     assert model.output_shape == (None, 3)
+    set_trainable(model, stages=9)  # more than there are: the stem and every stage
+    assert model.get_layer("src_conv1_conv").trainable
+    assert not model.get_layer("src_conv1_bn").trainable
 
 
 def test_the_pytorch_converter_places_every_tensor_in_a_prefixed_model():

@@ -56,7 +56,7 @@ def set_trainable(model, stages):
     """Freezes everything but the head and the top `stages` stages; BatchNorm
     layers stay frozen (inference mode) everywhere."""
     records = stage_records(model)
-    open_stages = records[len(records) - stages:] if stages else ()
+    open_stages = records[max(0, len(records) - stages):] if stages else ()
     prefix = layer_prefix(model)
     head = {prefix + naming.POOLS["avg"], prefix + naming.PREDICTIONS}
     for layer in model.layers:
