@@ -39,7 +39,7 @@ def test_models_lists_the_names(capsys):
     (["train", "--set", "optimizer=adam"],
      "resnet: error: optimizer='adam' is not valid; allowed: 'sgd', 'adamw'"),
     (["train", "--set", "lr=0.1"], "resnet: error: setting='lr' is not valid; allowed: description, model,"),
-    (["train", "--resume", "/nonexistent/run"], "resnet: error: --resume '/nonexistent/run' is not valid"),
+    (["train", "--resume", "/nonexistent/run"], "resnet: error: --resume='/nonexistent/run' is not valid"),
     (["train", "--resume", "/tmp", "--epochs", "3"],
      "resnet: error: --epochs is not valid with --resume: a resumed run keeps its own recipe"),
     (["train", "--batch-size", "0"], "resnet: error: batch_size=0 is not valid; allowed: > 0"),

@@ -97,7 +97,7 @@ def test_tflite_without_our_metadata_warns_and_uses_indices(tmp_path):
     assert [p for _, p in ranked] == sorted((p for _, p in ranked), reverse=True)
     for label, probability in ranked:
         assert probability == pytest.approx(expected[int(label)], abs=1e-4), label
-    with pytest.raises(ValueError, match=r"image of shape \(4, 4, 2\) is not valid"):
+    with pytest.raises(ValueError, match=r"image shape=\(4, 4, 2\) is not valid"):
         predictor.probabilities(np.zeros((4, 4, 2), np.uint8))
 
 
