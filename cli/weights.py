@@ -1,4 +1,5 @@
-"""`resnet weights list|fetch`: named pretrained weights (`keras_resnet.weights_registry`, `.weights_cache`)."""
+"""`resnet weights list|fetch`: named pretrained weights
+(`keras_resnet.weights_registry` and `.weights_cache`)."""
 
 
 def add_parser(sub):

@@ -3,6 +3,7 @@ arguments checked into an `Architecture`, then its graph built layer by
 layer, each stage recorded as it is built."""
 
 import contextlib
+import dataclasses
 import sys
 
 import keras
@@ -19,6 +20,7 @@ from keras_resnet.specs import (FAMILY_VARIANTS, SPECS, VARIANTS, NetSpec,
                                 graph_recursion_limit, wide_spec)
 from keras_resnet.units import Units, is_mixed
 from keras_resnet.weights import load_weights
+
 
 def check_depth(depth):
     """Raises ValueError unless `depth` is a row of the depth table."""
@@ -89,9 +91,8 @@ def build(arch: Architecture, weights=None, input_tensor=None):
     x, records = _stages(u, opt, arch, x, records)
     if v.preact:
         x = u.bn_relu(x, p + naming.POST)
-        last = records[-1]
-        records[-1] = StageRecord(last.level, last.prefixes + (p + naming.POST + "_",),
-                                  _layer_name(x), last.channels, last.stride, last.blocks)
+        records[-1] = dataclasses.replace(records[-1], output=_layer_name(x),
+                                          prefixes=records[-1].prefixes + (p + naming.POST + "_",))
     x = _head(x, u, arch)
 
     with _recursion_limit(graph_recursion_limit(arch)):
