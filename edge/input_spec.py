@@ -49,11 +49,10 @@ class InputSpec:
 
     def __post_init__(self):
         if self.channels not in (1, 3) or min(self.height, self.width) < 1:
-            raise ValueError(f"input {self.height}×{self.width}×{self.channels} is not valid; "
-                             "allowed: height, width >= 1 and 1 or 3 channels")
+            raise invalid("input", f"{self.height}×{self.width}×{self.channels}",
+                          "height, width >= 1 and 1 or 3 channels")
         if not 0 < self.crop_fraction <= 1:
-            raise ValueError(f"crop_fraction={self.crop_fraction} is not valid; "
-                             "allowed: 0 < crop_fraction <= 1")
+            raise invalid("crop_fraction", self.crop_fraction, "0 < crop_fraction <= 1")
 
     @classmethod
     def for_style(cls, size, channels, style="cifar"):

@@ -133,8 +133,8 @@ def make_recipe(settings):
         raise invalid("crop_fraction", recipe.crop_fraction, "0 (the augment style's) or a "
                       "fraction in (0, 1]")
     if (recipe.epochs > 0) == (recipe.steps > 0):
-        raise ValueError(f"epochs={recipe.epochs}, steps={recipe.steps} is not valid; "
-                         "allowed: exactly one of them > 0")
+        raise invalid("(epochs, steps)", (recipe.epochs, recipe.steps),
+                      "exactly one of them > 0")
     if recipe.dataset not in ("fashion_mnist", "folder") and not (
             recipe.dataset.startswith("tfds:") and len(recipe.dataset) > len("tfds:")):
         raise invalid("dataset", recipe.dataset, "'fashion_mnist', 'folder' or "
