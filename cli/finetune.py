@@ -32,6 +32,10 @@ def add_parser(sub):
     parser.add_argument("--epochs", type=int, default=5,
                         help="epochs of phase 2 (small folders get a minimum of steps)")
     parser.add_argument("--stages", type=int, default=1, help="top stages to unfreeze")
+    parser.add_argument("--head", choices=("grid", "avg"), default="grid",
+                        help="the new head: grid (default; the last two stages average-"
+                             "pooled on small grids, which keeps where a feature was) or avg "
+                             "(global average of the last stage, as the source was trained)")
     parser.add_argument("--lr-factor", type=float, default=0.1,
                         help="phase 2 learning rate = recipe's × this")
     parser.add_argument("--recipe", default="fashion_mnist")
@@ -67,14 +71,16 @@ def run(args):
     if args.weights:
         source = pretrained_backbone(args.weights)
     result = finetune(recipe, source, output, stages=args.stages, lr_factor=args.lr_factor,
-                      probe_only=args.probe_only, resume=args.resume,
+                      head=args.head, probe_only=args.probe_only, resume=args.resume,
                       overwrite=args.overwrite, verbose=2 if args.quiet else "auto")
     probe, tuned = result["probe"], result["finetune"]
     print(f"linear probe: {test_result(probe['test'])}, validation accuracy "
           f"{_accuracy(probe['validation_accuracy'])}; model: {probe['run_dir']}/model.keras")
     if tuned is not None:
+        kept = (" (no epoch beat the linear probe on validation: the probe is kept)"
+                if tuned["best_epoch"] == 0 else "")
         print(f"fine-tuned: {test_result(tuned['test'])}, validation accuracy "
-              f"{_accuracy(tuned['best_validation_accuracy'])}; model: "
+              f"{_accuracy(tuned['best_validation_accuracy'])}{kept}; model: "
               f"{tuned['run_dir']}/checkpoints/best.keras")
 
 

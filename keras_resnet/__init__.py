@@ -31,7 +31,7 @@ _LAZY = {
     "from_keras_applications": "converters.keras_applications",
     "load_weights": "weights", "list_weights": "weights_registry",
     "preprocess_input": "preprocessing", "decode_predictions": "preprocessing",
-    "ZeroPadShortcut": "layers", "DropPath": "layers",
+    "ZeroPadShortcut": "layers", "DropPath": "layers", "GridPooling2D": "layers",
     "ResNetModel": "network", "stage_records": "network", "Architecture": "architecture",
 }
 

@@ -82,4 +82,42 @@ class DropPath(keras.layers.Layer):
         return config
 
 
+@keras.saving.register_keras_serializable(package="keras_resnet")
+class GridPooling2D(keras.layers.Layer):
+    """Average pooling over a `grid` × `grid` partition of a feature map,
+    flattened: output (batch, grid·grid·channels), cell by cell in row order,
+    all channels of a cell together. Cell i of a side of n pixels spans
+    floor(i·n/grid) … ceil((i+1)·n/grid) (the bins of PyTorch's adaptive
+    average pooling), so any static size of at least `grid` works; grid 1 is
+    global average pooling. Keeps where in the image a feature was, which a
+    global average loses (He et al. 2014, spatial pyramid pooling).
+    """
+
+    def __init__(self, grid, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.grid = int(grid)
+        self.data_format = data_format or keras.config.image_data_format()
+
+    def _bins(self, size):
+        g = self.grid
+        return [(i * size // g, -(-(i + 1) * size // g)) for i in range(g)]
+
+    def call(self, x):
+        if self.data_format == "channels_first":
+            x = ops.transpose(x, (0, 2, 3, 1))
+        cells = [ops.mean(x[:, top:bottom, left:right, :], axis=(1, 2))
+                 for top, bottom in self._bins(x.shape[1])
+                 for left, right in self._bins(x.shape[2])]
+        return ops.concatenate(cells, axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        channels = input_shape[3 if self.data_format == "channels_last" else 1]
+        return (input_shape[0], self.grid * self.grid * channels)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(grid=self.grid, data_format=self.data_format)
+        return config
+
+
 from keras_resnet.network import ResNetModel  # noqa: E402,F401 (registers the model class)

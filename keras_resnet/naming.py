@@ -11,7 +11,9 @@ weights map across by name). Every layer name may start with the model's
   `_add` and `_out`, the block's output. Stages are numbered from 2 (conv2..conv5
   for ImageNet, conv2..conv4 for CIFAR) as in the paper's Table 1;
 - pre-activation nets end with `post_bn`, `post_relu`;
-- head: `avg_pool` or `max_pool`, then `predictions`.
+- head: `avg_pool` or `max_pool`, then `predictions`; a fine-tuning head
+  (`keras_resnet.training.finetune`) may instead pool stages on grids,
+  `grid_pool_C3`, `grid_pool_C4`, joined by `grid_features`.
 
 The builder records each stage's layers and output while it builds
 (`keras_resnet.network.StageRecord`); `parse` reads a name back only for
@@ -29,6 +31,8 @@ STEM_POOL = "pool1"
 POST = "post"
 POOLS = {"avg": "avg_pool", "max": "max_pool"}
 PREDICTIONS = "predictions"
+GRID_POOL = "grid_pool_"  # + the level: "grid_pool_C4"
+GRID_FEATURES = "grid_features"
 
 
 def stage_prefix(stage):

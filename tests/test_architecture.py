@@ -137,3 +137,43 @@ def test_a_prefixed_model_exports_with_its_in_model_normalisation(tmp_path):
     assert metadata["input"]["normalisation"]["mean"] == pytest.approx(
         [0.485 * 255, 0.456 * 255, 0.406 * 255], rel=1e-5)
     assert os.path.getsize(written["float32"]) > 0
+
+
+def test_the_fine_tuning_head_pools_the_last_two_stages_on_grids_that_fit():
+    from keras_resnet.training.finetune import describe_head, new_head
+
+    small = kr.ResNet20(input_shape=(28, 28, 1), classes=10)
+    model = new_head(small, 5)
+    # C3 is 14×14×32, C4 7×7×64: 4×4×32 + 2×2×64 = 768 features.
+    assert model.get_layer("grid_pool_C3").output.shape == (None, 512)
+    assert model.get_layer("grid_pool_C4").output.shape == (None, 256)
+    assert model.layers[-1].input.shape == (None, 768) and model.output_shape == (None, 5)
+    assert describe_head(small, "grid") == "C3 on a 4×4 grid and C4 on a 2×2 grid"
+    assert new_head(small, 5, "avg").layers[-1].input.shape == (None, 64)
+    # Wide stages get coarser grids (at most 4,096 features each): C4 4×4×1024 → 2×2,
+    # C5 2×2×2048 → 1×1.
+    wide = kr.ResNet50(input_shape=(64, 64, 3), include_top=False)
+    assert describe_head(wide, "grid") == "C4 on a 2×2 grid and C5 on a 1×1 grid"
+    with pytest.raises(ValueError, match="head='mean' is not valid; allowed: "):
+        new_head(small, 5, "mean")
+
+
+def test_a_grid_head_saves_and_exports_with_the_same_outputs(tmp_path):
+    from keras_resnet.edge.predictor import Predictor
+    from keras_resnet.export.convert import export_model
+    from keras_resnet.training.finetune import new_head
+
+    model = new_head(kr.ResNet20(input_shape=(28, 28, 1), classes=10), 4)
+    dense = model.layers[-1]  # a head of visible size, so that a wrong cell would show
+    dense.set_weights([np.random.default_rng(1).normal(0, 0.05, dense.kernel.shape), np.zeros(4)])
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    images = _images((28, 28, 1), n=4) * 255
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_allclose(loaded.predict(images, verbose=0),
+                               model.predict(images, verbose=0), atol=1e-6)
+    written = export_model(path, str(tmp_path / "export"), ["float32"])
+    predictor = Predictor(written["float32"])
+    lite = np.stack([predictor.probabilities(image) for image in images.astype("uint8")])
+    expected = model.predict(images.astype("uint8").astype("float32"), verbose=0)
+    np.testing.assert_allclose(lite, expected, atol=1e-4)

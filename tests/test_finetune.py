@@ -1,5 +1,6 @@
 """LP-FT from a trained checkpoint onto image folders, down to 10 images a class."""
 
+import json
 import os
 import subprocess
 import sys
@@ -32,13 +33,16 @@ def phases(short_run, folder, tmp_path_factory):
     with pytest.warns(UserWarning, match="skipped 2 unreadable"):
         result = finetune(recipe, source, str(out), stages=1, verbose=0)
     load = lambda p: keras.saving.load_model(p, compile=False)  # noqa: E731
+    with open(out / "finetune" / "state.json") as f:
+        last = json.load(f)["checkpoint"]  # phase 2's last epoch, whichever is best
     return (load(source), load(out / "probe" / "model.keras"),
-            load(out / "finetune" / "checkpoints" / "best.keras"), result)
+            load(out / "finetune" / "checkpoints" / last), result,
+            load(out / "finetune" / "checkpoints" / "best.keras"))
 
 
 def test_the_linear_probe_trains_only_the_head(phases):
-    source, probe, _, result = phases
-    backbone = lambda layer: layer.name not in ("avg_pool", "predictions")  # noqa: E731
+    source, probe, _, result, _ = phases
+    backbone = lambda layer: layer.name != "predictions"  # noqa: E731
     before = _weights(source, backbone)
     after = _weights(probe, backbone)
     assert before.keys() == after.keys() and len(before) > 50
@@ -50,7 +54,7 @@ def test_the_linear_probe_trains_only_the_head(phases):
 
 
 def test_phase_two_tunes_the_top_stage_from_the_probe_with_batchnorm_frozen(phases):
-    source, probe, tuned, result = phases
+    source, probe, tuned, result, _ = phases
     start = _weights(probe, lambda layer: True)
     end = _weights(tuned, lambda layer: True)
     changed = {p for p in start if not np.array_equal(start[p], end[p])}
@@ -68,6 +72,21 @@ def test_phase_two_tunes_the_top_stage_from_the_probe_with_batchnorm_frozen(phas
     assert second["recipe"]["warmup_epochs"] == WARMUP_EPOCHS
     assert any(note.startswith(f"fine-tuning {second['total_steps']} steps")
                for note in result["notes"])
+
+
+def test_phase_two_keeps_the_probe_unless_an_epoch_beats_it_on_validation(phases):
+    _, probe, _, result, best = phases
+    second = result["finetune"]
+    epochs = [h["val_accuracy"] for h in second["history"]]
+    baseline = result["probe"]["validation_accuracy"]
+    assert second["best_validation_accuracy"] == pytest.approx(max([baseline, *epochs]))
+    if second["best_epoch"] == 0:  # the probe is the best checkpoint, weight for weight
+        assert max(epochs) <= baseline
+        start, end = _weights(probe, lambda layer: True), _weights(best, lambda layer: True)
+        for path in start:
+            np.testing.assert_array_equal(end[path], start[path], err_msg=path)
+    else:
+        assert epochs[second["best_epoch"] - 1] > baseline
 
 
 def _small_folder(root, classes, per_class, split):

@@ -158,3 +158,18 @@ def test_input_tensor_and_variable_input_size(rng):
     for size in (64, 97):
         out = backbone(rng.uniform(size=(1, size, size, 3)).astype("float32"))
         assert tuple(out.shape) == (1, -(-size // 32), -(-size // 32), 2048)
+
+
+def test_grid_pooling_averages_each_cell_of_any_size(rng):
+    x = rng.normal(size=(2, 7, 5, 3)).astype("float32")
+    y = np.asarray(kr.GridPooling2D(2)(x))
+    assert y.shape == (2, 12)  # 2×2 cells × 3 channels, cell by cell in row order
+    # Cells of 7 rows: 0..4 and 3..7 (floor(i·7/2) … ceil((i+1)·7/2)); of 5 columns: 0..3, 2..5.
+    cells = [x[:, :4, :3], x[:, :4, 2:], x[:, 3:, :3], x[:, 3:, 2:]]
+    np.testing.assert_allclose(y, np.concatenate([c.mean(axis=(1, 2)) for c in cells], 1),
+                               rtol=1e-6)
+    np.testing.assert_allclose(kr.GridPooling2D(1)(x), x.mean(axis=(1, 2)), rtol=1e-6)
+    first = kr.GridPooling2D(2, data_format="channels_first")(np.transpose(x, (0, 3, 1, 2)))
+    np.testing.assert_allclose(first, y, rtol=1e-6)
+    layer = kr.GridPooling2D.from_config(kr.GridPooling2D(4, name="g").get_config())
+    assert (layer.grid, layer.name) == (4, "g")

@@ -27,12 +27,14 @@ class TrainingFailed(RuntimeError):
 
 
 def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model=None,
-          splits=None, callbacks=()):
+          splits=None, callbacks=(), baseline=None):
     """Trains `recipe` into `output_dir`; returns the run's summary dict.
 
     `model` replaces the recipe's model (fine-tuning passes its own), `splits`
     data already loaded, `callbacks` are added to model.fit's. A resumed run
-    takes its model from its checkpoint.
+    takes its model from its checkpoint. `baseline`: the validation accuracy
+    `model` already has as given (fine-tuning's linear probe); it is saved as
+    the best checkpoint, epoch 0, and only a better epoch replaces it.
     """
     threads = hardware.apply_threads()  # before TensorFlow's runtime starts, if it has not
     placement = distribution.place(recipe, output_dir, resume, overwrite)
@@ -68,6 +70,9 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
                                            **plan, "versions": versions()})
             model = _fresh_model(model, recipe, device, splits)
             _compile(model, recipe, device, _optimizer(recipe, plan))
+            if baseline is not None:
+                run.save_model(model, "best.keras")
+                state.update(best_score=baseline, best_epoch=0)
 
     val_ds = eval_split(splits, "validation", recipe) if len(splits.validation[0]) else None
     checkpoint = RunCheckpoint(run, state, plan["steps_per_epoch"],

@@ -31,8 +31,10 @@ def fit_softmax(features, labels, classes, weight_decay, iterations=ITERATIONS):
     on features that are already standardised."""
     n, d = features.shape
     targets = np.eye(classes)[labels]
-    # Step 1/L: the loss's gradient is L-Lipschitz with L ≤ ½·λmax(XᵀX)/n + weight_decay.
-    step = 1 / (0.5 * np.linalg.eigvalsh(features.T @ features / n)[-1] + weight_decay + 1e-12)
+    # Step 1/L: the loss's gradient is L-Lipschitz with L ≤ ½·λmax(XᵀX)/n + weight_decay;
+    # λmax from the smaller of XᵀX and XXᵀ (they share it).
+    gram = features.T @ features if d <= n else features @ features.T
+    step = 1 / (0.5 * np.linalg.eigvalsh(gram / n)[-1] + weight_decay + 1e-12)
     kernel, bias = np.zeros((d, classes)), np.zeros(classes)
     previous = (kernel, bias)
     for t in range(1, iterations + 1):  # Nesterov's accelerated gradient
