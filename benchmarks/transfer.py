@@ -13,12 +13,16 @@ Per target, K and seed, with default settings:
 
 - logistic regression on raw pixels (scikit-learn, the issue's baseline);
 - from scratch: `resnet train --set dataset=folder` (recipe fashion_mnist);
-- linear probe: `resnet finetune --probe-only` from the source;
-- fine-tuned (ours): `resnet finetune` from the source (LP-FT).
+- linear probe: `resnet finetune --probe-only` from the source (its default
+  head: C3 pooled on a 4×4 grid and C4 on 2×2; `--head avg` for a global
+  average of C4);
+- fine-tuned (ours): `resnet finetune` from the source (LP-FT; the probe is
+  kept where no phase-2 epoch beats it on validation).
 
     .venv/bin/python benchmarks/transfer.py [--targets near far] [--shots 5 10 25 100]
                                             [--seeds 0 1 2] [--pretrain-epochs 10]
                                             [--source best.keras]  (reuse a source)
+                                            [--head grid|avg]
 """
 
 import argparse
@@ -107,7 +111,7 @@ def accuracy(model_path, xt, yt):
     return float(np.mean(model.predict(data, verbose=0).argmax(1) == yt))
 
 
-def one(target, source, shots, seed, out):
+def one(target, source, shots, seed, out, head):
     """{method: test accuracy} for one target, K and seed (None: the run failed)."""
     images, labels, xt, yt = pick(target, shots, seed)
     folder = os.path.join(out, f"k{shots}-s{seed}")
@@ -122,7 +126,7 @@ def one(target, source, shots, seed, out):
     result[METHODS[1]] = accuracy(os.path.join(scratch["run_dir"], "checkpoints", "best.keras"),
                                   xt, yt)
     try:
-        finetune(recipe, source, os.path.join(folder, "lpft"), verbose=0)
+        finetune(recipe, source, os.path.join(folder, "lpft"), head=head, verbose=0)
         tuned = accuracy(os.path.join(folder, "lpft", "finetune", "checkpoints", "best.keras"),
                          xt, yt)
     except TrainingFailed as failure:
@@ -158,6 +162,8 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--pretrain-epochs", type=int, default=10)
     parser.add_argument("--source", help="a source checkpoint to reuse instead of pretraining")
+    parser.add_argument("--head", choices=("grid", "avg"), default="grid",
+                        help="the fine-tuning head (resnet finetune --head)")
     args = parser.parse_args()
     fashion = fashion_mnist.load()
     described = {"near": ("near: Fashion-MNIST classes 5-9", "their 5,000 test images"),
@@ -168,7 +174,7 @@ def main():
         tables = []
         for name in args.targets:
             target = near_target(fashion) if name == "near" else far_target()
-            results = {k: [one(target, source, k, seed, os.path.join(out, name))
+            results = {k: [one(target, source, k, seed, os.path.join(out, name), args.head)
                            for seed in args.seeds] for k in args.shots}
             tables.append((described[name], results))
     for (name, test_images), results in tables:
