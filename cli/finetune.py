@@ -77,7 +77,8 @@ def run(args):
     print(f"linear probe: {test_result(probe['test'])}, validation accuracy "
           f"{_accuracy(probe['validation_accuracy'])}; model: {probe['run_dir']}/model.keras")
     if tuned is not None:
-        kept = (" (no epoch beat the linear probe on validation: the probe is kept)"
+        kept = (" (no epoch beat the linear probe's validation accuracy by more than one "
+                "standard error: the probe is kept)"
                 if tuned["best_epoch"] == 0 else "")
         print(f"fine-tuned: {test_result(tuned['test'])}, validation accuracy "
               f"{_accuracy(tuned['best_validation_accuracy'])}{kept}; model: "

@@ -226,3 +226,23 @@ def test_ema_weights_are_what_the_checkpoints_hold(tmp_path):
         finals[ema] = [np.asarray(w) for w in model.trainable_weights]
     differences = [np.abs(a - b).max() for a, b in zip(finals[0.0], finals[0.9])]
     assert max(differences) > 1e-3
+
+
+def test_a_starting_model_is_replaced_only_by_an_epoch_above_its_bar(tmp_path):
+    """Fine-tuning's probe is epoch 0 with validation accuracy 0.8 and a bar
+    of 0.9 (its score plus one standard error): 0.85 and 0.9 leave it the best
+    checkpoint, 0.95 replaces it, and after that the ordinary rule holds."""
+    from keras_resnet.training.callbacks import RunCheckpoint
+    from keras_resnet.training.run_dir import RunDir
+
+    run = RunDir(str(tmp_path / "run"))
+    run.prepare(resume=False, overwrite=False)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    state = {"epoch": 0, "best_score": 0.8, "best_epoch": 0, "replace_above": 0.9}
+    checkpoint = RunCheckpoint(run, state, steps_per_epoch=1)
+    checkpoint.set_model(model)
+    best = []
+    for epoch, accuracy in enumerate((0.85, 0.9, 0.95, 0.92, 0.97)):
+        checkpoint.on_epoch_end(epoch, {"val_accuracy": accuracy})
+        best.append((state["best_epoch"], state["best_score"]))
+    assert best == [(0, 0.8), (0, 0.8), (3, 0.95), (3, 0.95), (5, 0.97)]

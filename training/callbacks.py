@@ -12,7 +12,7 @@ from keras_resnet.atomic_files import write_csv
 
 class RunCheckpoint(keras.callbacks.Callback):
     """At each epoch end: saves the latest checkpoint, the best one on
-    validation accuracy, then state.json naming them (in that order, each
+    validation accuracy (above the state's "replace_above", if any), then state.json naming them (in that order, each
     atomically, so state.json always names complete files), then log.csv
     rewritten from state.json's history (one row per epoch, 0-based as Keras'
     CSVLogger writes them; a kill before it is repaired at the next epoch
@@ -43,7 +43,9 @@ class RunCheckpoint(keras.callbacks.Callback):
         name = f"epoch-{epoch + 1:04d}.keras"
         self.run_dir.save_model(self.model, name)
         score = logs.get(self.monitor, -math.inf)
-        if score > self.state.get("best_score", -math.inf):
+        # "replace_above": a bar a starting model (epoch 0) set above its own score.
+        if score > max(self.state.get("best_score", -math.inf),
+                       self.state.get("replace_above", -math.inf)):
             self.run_dir.save_model(self.model, "best.keras")
             self.state.update(best_score=score, best_epoch=epoch + 1)
         previous = self.state.get("checkpoint")

@@ -14,15 +14,17 @@ seconds, deterministic. Phase 2 starts from it and also unfreezes the top
 `stages` stages at the recipe's learning rate × `lr_factor`, warmed up over
 its first epoch, for at least MIN_STEPS steps, early-stopped on the
 validation split: the best epoch is kept, and the probe is its epoch 0, so
-phase 2 replaces the probe only by doing better on validation. Every
-BatchNorm layer stays frozen, in inference mode, so the moving statistics
-never change. What was
-adapted to the data (input size, batch size, validation carve, steps) is
-printed and returned, one line each.
+phase 2 replaces the probe only by beating its validation accuracy by more
+than one standard error (a few validation images are a noisy judge, and
+the probe is the simpler model). Every BatchNorm layer stays frozen, in
+inference mode, so the moving statistics never change. What was adapted to
+the data (input size, batch size, validation carve, steps) is printed and
+returned, one line each.
 """
 
 import dataclasses
 import json
+import math
 import os
 
 import keras
@@ -183,7 +185,7 @@ def finetune(recipe, source, output_dir, *, stages=1, lr_factor=0.1, head="grid"
     tuned = train(tune_recipe, tune_dir, resume=again, overwrite=overwrite, verbose=verbose,
                   model=None if again else model, splits=splits,
                   callbacks=[stop] if validated else [],
-                  baseline=probe["validation_accuracy"] if validated else None)
+                  baseline=_probe_bar(probe, len(splits.validation[0])) if validated else None)
     return {"probe": probe, "finetune": tuned, "notes": notes}
 
 
@@ -201,6 +203,14 @@ def phase_two(recipe, n_train, lr_factor):
     return dataclasses.replace(
         recipe, learning_rate=recipe.learning_rate * lr_factor, warmup_epochs=WARMUP_EPOCHS,
         epochs=0, steps=steps, steps_per_epoch=max(per_pass, -(-steps // EPOCHS))), notes
+
+
+def _probe_bar(probe, n_validation):
+    """(the probe's validation accuracy, one standard error of it): phase 2
+    replaces the probe, the simpler model, only by beating it by more than
+    that (the one-standard-error rule)."""
+    accuracy = probe["validation_accuracy"]
+    return accuracy, math.sqrt(accuracy * (1 - accuracy) / n_validation)
 
 
 def _run_probe(model, splits, recipe, probe_dir, overwrite, head):

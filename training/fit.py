@@ -32,9 +32,10 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
 
     `model` replaces the recipe's model (fine-tuning passes its own), `splits`
     data already loaded, `callbacks` are added to model.fit's. A resumed run
-    takes its model from its checkpoint. `baseline`: the validation accuracy
-    `model` already has as given (fine-tuning's linear probe); it is saved as
-    the best checkpoint, epoch 0, and only a better epoch replaces it.
+    takes its model from its checkpoint. `baseline`: (validation accuracy,
+    margin) of `model` as given (fine-tuning's linear probe): it is saved as
+    the best checkpoint, epoch 0, and only an epoch better by more than the
+    margin replaces it.
     """
     threads = hardware.apply_threads()  # before TensorFlow's runtime starts, if it has not
     placement = distribution.place(recipe, output_dir, resume, overwrite)
@@ -72,7 +73,8 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
             _compile(model, recipe, device, _optimizer(recipe, plan))
             if baseline is not None:
                 run.save_model(model, "best.keras")
-                state.update(best_score=baseline, best_epoch=0)
+                accuracy, margin = baseline
+                state.update(best_score=accuracy, best_epoch=0, replace_above=accuracy + margin)
 
     val_ds = eval_split(splits, "validation", recipe) if len(splits.validation[0]) else None
     checkpoint = RunCheckpoint(run, state, plan["steps_per_epoch"],
