@@ -14,6 +14,14 @@ images after warm-up and reports the median:
   shortcuts), SGD with momentum.
 
     .venv/bin/python benchmarks/peers.py [--rounds 3] [--steps 20] [--batch 128]
+                                         [--max-isa avx2]
+
+`--max-isa avx2` caps the vector instructions of every library's CPU kernels
+(`ONEDNN_MAX_CPU_ISA` for TensorFlow's and PyTorch's oneDNN,
+`ATEN_CPU_CAPABILITY` for PyTorch's own) at AVX2 + FMA: an AVX-512 machine
+standing in for an AVX2-only one. It is not one: TensorFlow still decides
+its oneDNN default from the real CPU, and Eigen's kernels keep whatever the
+wheel was built with.
 """
 
 import argparse
@@ -125,10 +133,12 @@ def pytorch(steps, batch):
     return _timed(step, steps)
 
 
-def _run(setting, steps, batch):
+def _run(setting, steps, batch, max_isa):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_ENABLE_ONEDNN",
                                                                     "KERAS_RESNET_ONEDNN"))}
     env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    if max_isa:
+        env.update(ONEDNN_MAX_CPU_ISA=max_isa.upper(), ATEN_CPU_CAPABILITY=max_isa)
     if setting == "plain Keras, oneDNN on":
         env["TF_ENABLE_ONEDNN_OPTS"] = "1"
     done = subprocess.run([sys.executable, __file__, "--worker", setting, "--steps", str(steps),
@@ -143,6 +153,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--max-isa", choices=("avx2",),
+                        help="cap every library's CPU kernels at these instructions")
     parser.add_argument("--worker", choices=SETTINGS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -158,12 +170,13 @@ def main():
     onednn = {}
     for _ in range(args.rounds):
         for name in SETTINGS:
-            result = _run(name, args.steps, args.batch)
+            result = _run(name, args.steps, args.batch, args.max_isa)
             rates[name].append(args.batch / result["seconds"])
             onednn[name] = result["onednn"]
     medians = {name: statistics.median(values) for name, values in rates.items()}
     best_keras = max(medians["plain Keras, TF defaults"], medians["plain Keras, oneDNN on"])
-    print(f"{cpu_description()}; ResNet-20 28×28×1, batch {args.batch}, median step of "
+    capped = f"; kernels capped at {args.max_isa.upper()}" if args.max_isa else ""
+    print(f"{cpu_description()}{capped}; ResNet-20 28×28×1, batch {args.batch}, median step of "
           f"{args.steps} per process, median of {args.rounds} alternating rounds")
     print("| setting | oneDNN | images/s (median) | lowest – highest | ours ÷ this |")
     print("|---|---|--:|--:|--:|")
