@@ -12,11 +12,12 @@ from keras_resnet.atomic_files import write_csv
 
 class RunCheckpoint(keras.callbacks.Callback):
     """At each epoch end: saves the latest checkpoint, the best one on
-    validation accuracy (above the state's "replace_above", if any), then state.json naming them (in that order, each
-    atomically, so state.json always names complete files), then log.csv
-    rewritten from state.json's history (one row per epoch, 0-based as Keras'
-    CSVLogger writes them; a kill before it is repaired at the next epoch
-    end). On a NaN or infinite loss it stops training and saves nothing more."""
+    validation accuracy (and above the state's "replace_above", if any), then
+    state.json naming them (in that order, each atomically, so state.json
+    always names complete files), then log.csv rewritten from state.json's
+    history (one row per epoch, 0-based as Keras' CSVLogger writes them; a
+    kill before it is repaired at the next epoch end). On a NaN or infinite
+    loss it stops training and saves nothing more."""
 
     def __init__(self, run_dir, state, steps_per_epoch, monitor="val_accuracy"):
         super().__init__()

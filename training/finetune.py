@@ -168,7 +168,8 @@ def finetune(recipe, source, output_dir, *, stages=1, lr_factor=0.1, head="grid"
     if verbose:
         for note in notes:
             print(f"adapted to the data: {note}")
-        print(f"linear probe: head pools {probe['head']} ({probe['features']} features), "
+        pooled = probe.get("head", "global average of the last stage")  # older runs: avg
+        print(f"linear probe: head pools {pooled} ({probe['features']} features), "
               f"weight decay {probe['weight_decay']:g} (chosen on validation), "
               f"train accuracy {probe['train_accuracy']:.4f}")
     if probe_only:
