@@ -8,7 +8,9 @@ images after warm-up and reports the median:
 - ours: what `resnet train` does by default (oneDNN chosen by
   `keras_resnet.cpu.choose_onednn`, thread pools, the recipe's optimizer,
   precision and XLA setting from `device_defaults.resolve`);
-- plain Keras, TensorFlow's defaults: the same network, SGD, no settings;
+- plain Keras, TensorFlow's defaults: the same network with Keras' own
+  BatchNormalization (the library's fuses TensorFlow's kernel), SGD, no
+  settings;
 - plain Keras with `TF_ENABLE_ONEDNN_OPTS=1`;
 - PyTorch (CPU, one thread per usable core): the same ResNet-20 (option A
   shortcuts), SGD with momentum.
@@ -76,12 +78,23 @@ def ours(steps, batch):
     return _timed(lambda: model.train_on_batch(x, y), steps)
 
 
+def _keras_layer(layer):
+    """Keras' own BatchNormalization in place of the library's fused one."""
+    import keras
+
+    from keras_resnet.layers import BatchNormalization
+
+    cls = keras.layers.BatchNormalization if type(layer) is BatchNormalization else type(layer)
+    return cls.from_config(layer.get_config())
+
+
 def plain_keras(steps, batch):
     import keras
 
     import keras_resnet
 
-    model = keras_resnet.ResNet20(input_shape=(28, 28, 1), classes=10, preprocessing="unit")
+    ours = keras_resnet.ResNet20(input_shape=(28, 28, 1), classes=10, preprocessing="unit")
+    model = keras.models.clone_model(ours, clone_function=_keras_layer)
     model.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9),
                   loss="categorical_crossentropy")
     x, labels = _batch(batch)

@@ -32,6 +32,7 @@ _LAZY = {
     "load_weights": "weights", "list_weights": "weights_registry",
     "preprocess_input": "preprocessing", "decode_predictions": "preprocessing",
     "ZeroPadShortcut": "layers", "DropPath": "layers", "GridPooling2D": "layers",
+    "BatchNormalization": "layers",
     "ResNetModel": "network", "stage_records": "network", "Architecture": "architecture",
 }
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import keras
 from keras import layers
 
+from keras_resnet.layers import BatchNormalization
+
 # torchvision's initialisation: He normal, fan-out.
 KERNEL_INIT = {
     "class_name": "VarianceScaling",
@@ -55,7 +57,7 @@ class Units:
     def bn(self, x, prefix, zero_gamma=False):
         if not self.batch_norm:
             return x
-        return layers.BatchNormalization(
+        return BatchNormalization(
             axis=self.channel_axis, momentum=self.bn_momentum,
             epsilon=self.bn_epsilon, gamma_initializer="zeros" if zero_gamma else "ones",
             synchronized=self.bn_synchronized, dtype=self.dtype, name=f"{prefix}_bn",

@@ -116,3 +116,43 @@ def test_resnet20_learns_with_onednn_off(short_run):
                              "TF_ENABLE_ONEDNN_OPTS=0 set before TensorFlow started"}
     assert short_run["device"]["onednn"]["enabled"]
     assert off["accuracy"] > 0.65
+
+
+FUSED_BATCH_NORM = """
+import json, numpy as np, keras, tensorflow as tf
+from keras_resnet.layers import BatchNormalization
+rng = np.random.default_rng(0)
+result = {}
+for axis, shape in ((3, (8, 5, 6, 7)), (1, (8, 7, 5, 6))):
+    x = tf.constant(rng.normal(2, 3, shape).astype("float32"))
+    weight = tf.constant(rng.normal(size=shape).astype("float32"))
+    outputs, ops = [], None
+    for cls in (keras.layers.BatchNormalization, BatchNormalization):
+        bn = cls(axis=axis, momentum=0.9, epsilon=1e-5,
+                 gamma_initializer=keras.initializers.RandomNormal(seed=1),
+                 beta_initializer=keras.initializers.RandomNormal(seed=2))
+        bn.build(shape)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = bn(x, training=True)
+            loss = tf.reduce_sum(y * weight)
+        grads = tape.gradient(loss, [x, bn.gamma.value, bn.beta.value])
+        outputs.append([y, *grads, bn.moving_mean, bn.moving_variance, bn(x, training=False)])
+        graph = tf.function(lambda t: bn(t, training=True)).get_concrete_function(x).graph
+        ops = {op.type for op in graph.get_operations()}
+    result[axis] = {"difference": max(float(np.abs(np.asarray(a) - np.asarray(b)).max()
+                                            / (np.abs(np.asarray(a)).max() + 1e-12))
+                                      for a, b in zip(*outputs)),
+                    "fused": "FusedBatchNormV3" in ops}
+print(json.dumps(result))
+"""
+
+
+@pytest.mark.parametrize("onednn", ["1", "0"])
+def test_fused_batch_norm_is_keras_batch_norm_with_onednn_on_and_off(onednn):
+    """The library's BatchNormalization trains through TensorFlow's fused op
+    and gives Keras' outputs, gradients and moving statistics (relative
+    difference at float32 rounding), channels_last and channels_first."""
+    for axis, seen in _python(FUSED_BATCH_NORM, onednn=onednn).items():
+        assert seen["fused"], axis
+        assert seen["difference"] < 1e-5, (axis, seen)

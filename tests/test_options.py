@@ -173,3 +173,26 @@ def test_grid_pooling_averages_each_cell_of_any_size(rng):
     np.testing.assert_allclose(first, y, rtol=1e-6)
     layer = kr.GridPooling2D.from_config(kr.GridPooling2D(4, name="g").get_config())
     assert (layer.grid, layer.name) == (4, "g")
+
+
+def test_batch_norm_fuses_only_training_calls_it_can_match(rng):
+    """Training calls run TensorFlow's fused op; inference, epsilons under
+    1e-5 and synchronized statistics keep Keras' path, and the config (so a
+    saved model) is Keras' own."""
+    import tensorflow as tf
+
+    x = tf.constant(rng.normal(size=(4, 5, 5, 3)).astype("float32"))
+
+    def op_types(layer, training):
+        graph = tf.function(lambda t: layer(t, training=training)).get_concrete_function(x).graph
+        return {op.type for op in graph.get_operations()}
+
+    assert "FusedBatchNormV3" in op_types(kr.BatchNormalization(), True)
+    assert "FusedBatchNormV3" not in op_types(kr.BatchNormalization(), False)
+    assert "FusedBatchNormV3" not in op_types(kr.BatchNormalization(epsilon=1e-6), True)
+    assert "FusedBatchNormV3" not in op_types(kr.BatchNormalization(synchronized=True), True)
+    config = kr.BatchNormalization(momentum=0.9, name="b").get_config()
+    assert config == keras.layers.BatchNormalization(momentum=0.9, name="b").get_config()
+    model = kr.ResNet20(input_shape=(28, 28, 1), classes=10)
+    assert all(type(layer) is kr.BatchNormalization for layer in model.layers
+               if isinstance(layer, keras.layers.BatchNormalization))
