@@ -24,6 +24,13 @@ def estimate_seconds(plan, done_epochs, batch_size, seconds_per_step, validation
     return steps * seconds_per_step + evaluation + EXPORT_SECONDS
 
 
+def seconds_per_step_from_epoch(plan, batch_size, epoch_seconds, validation_images):
+    """The step time that makes `estimate_seconds`' model of an epoch (its
+    steps and a validation pass) take `epoch_seconds`: a whole epoch's
+    measurement, steadier than the first steps'."""
+    return epoch_seconds / (plan["steps_per_epoch"] + validation_images / batch_size / 3)
+
+
 def estimate_disk(params):
     """Bytes a demo run writes: best.keras and the latest checkpoint hold
     weights and momentum, the SavedModel and the float32 file one copy each,
@@ -126,8 +133,12 @@ def _estimate_line(result):
     if expected is None:
         return "time estimate: none (the first epoch was too short to time)"
     actual = result["seconds_from_training_start"]
-    return (f"time from the start of training: {actual / 60:.1f} min, against "
+    line = (f"time from the start of training: {actual / 60:.1f} min, against "
             f"{expected / 60:.1f} min expected ({actual / expected - 1:+.0%})")
+    again = result.get("expected_seconds_after_epoch")
+    if again:
+        line += f"; {again / 60:.1f} min after the first epoch ({actual / again - 1:+.0%})"
+    return line
 
 
 def _show(path):

@@ -28,11 +28,12 @@ import keras_resnet
 from keras_resnet.atomic_files import write_text
 from keras_resnet.cpu import cpu_description
 from keras_resnet.demo.report import (MAX_INT8_DROP, QUANTIZATIONS, deployable_int8,
-                                      estimate_disk, estimate_seconds, markdown, summary)
+                                      estimate_disk, estimate_seconds, markdown,
+                                      seconds_per_step_from_epoch, summary)
 from keras_resnet.edge.tflite import TFLiteModel
 from keras_resnet.export.from_run import export_checkpoint, preprocessed
 from keras_resnet.training import fashion_mnist, hardware, plots
-from keras_resnet.training.callbacks import StepTimer
+from keras_resnet.training.callbacks import FirstEpochTimer, StepTimer
 from keras_resnet.training.data import SMALL_FOLDER, load_splits
 from keras_resnet.training.fit import plan_steps, train
 from keras_resnet.training.run_dir import RunDir
@@ -44,6 +45,7 @@ GRID_IMAGES = 32
 class Trained:
     summary: dict  # training's summary.json
     expected_seconds: float  # the estimate made over the first steps (None if none)
+    expected_after_epoch: float  # the estimate made after this session's first epoch
     seconds: float  # from the start of training to now
 
 
@@ -101,7 +103,8 @@ def plan_training(recipe, splits, run, threads, out=print):
 
 def train_with_estimate(recipe, splits, plan, run, resume, out=print):
     """Step 2: training, with the time estimate printed after the first
-    steps; a `Trained`, or None when interrupted (how to resume is said)."""
+    steps and again after the first epoch (when more are left); a `Trained`,
+    or None when interrupted (how to resume is said)."""
     out(f"[2/5] training: {plan['total_steps']} steps of {recipe.batch_size} images "
         f"({plan['epochs']} epochs of {plan['steps_per_epoch']} steps), selecting on "
         "the validation split")
@@ -116,10 +119,22 @@ def train_with_estimate(recipe, splits, plan, run, resume, out=print):
             f"{recipe.batch_size / seconds_per_step:.0f} images/s)")
         expected["seconds"] = seconds
 
+    def announce_again(epoch, epoch_seconds):
+        if epoch + 1 >= plan["epochs"]:
+            return
+        seconds_per_step = seconds_per_step_from_epoch(plan, recipe.batch_size, epoch_seconds,
+                                                       len(splits.validation[0]))
+        left = estimate_seconds(plan, epoch + 1, recipe.batch_size, seconds_per_step,
+                                len(splits.validation[0]), len(splits.test[0]))
+        expected["after_epoch"] = time.time() - start + left
+        out(f"\n      expected after the first epoch ({epoch_seconds:.0f} s): about "
+            f"{expected['after_epoch'] / 60:.1f} min from the start of training to the report, "
+            f"{left / 60:.1f} min left")
+
     start = time.time()
     try:
         result = train(recipe, run.path, resume=resume, verbose="auto", splits=splits,
-                       callbacks=[StepTimer(announce)])
+                       callbacks=[StepTimer(announce), FirstEpochTimer(announce_again)])
     except KeyboardInterrupt:
         if os.path.exists(run.file("state.json")):
             out(f"interrupted; continue with: make demo RESUME={run.path} "
@@ -130,7 +145,8 @@ def train_with_estimate(recipe, splits, plan, run, resume, out=print):
     out(f"[3/5] test set: Keras accuracy {result['test']['accuracy']:.4f} on "
         f"{result['test']['images']} images (best epoch {result['best_epoch']}, "
         f"validation {result['best_validation_accuracy']:.4f})")
-    return Trained(result, expected.get("seconds"), time.time() - start)
+    return Trained(result, expected.get("seconds"), expected.get("after_epoch"),
+                   time.time() - start)
 
 
 def export_and_check(run, resume, out=print):
@@ -158,6 +174,7 @@ def write_report(recipe, run, trained, exported, wall, out=print):
     out("[5/5] report")
     result = summary(recipe, run, trained.summary, exported, wall)
     result["expected_seconds"] = trained.expected_seconds
+    result["expected_seconds_after_epoch"] = trained.expected_after_epoch
     result["seconds_from_training_start"] = trained.seconds
     table = markdown(result)
     run.write_json("demo.json", result)

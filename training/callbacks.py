@@ -128,3 +128,21 @@ class StepTimer(keras.callbacks.Callback):
         if not self._done and self._timed >= self.MIN_STEPS:
             self.report((self._stamp - self._start) / self._timed)
         self._done = True
+
+
+class FirstEpochTimer(keras.callbacks.Callback):
+    """Calls `report(epoch, seconds)` once, when the first epoch this `fit`
+    runs has ended: its training steps and its validation pass."""
+
+    def __init__(self, report):
+        super().__init__()
+        self.report, self._start = report, None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self._start is None:
+            self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.report:
+            self.report(epoch, time.perf_counter() - self._start)
+            self.report = None
