@@ -137,7 +137,7 @@ def _estimate_line(result):
             f"{expected / 60:.1f} min expected ({actual / expected - 1:+.0%})")
     again = result.get("expected_seconds_after_epoch")
     if again:
-        line += f"; {again / 60:.1f} min after the first epoch ({actual / again - 1:+.0%})"
+        line += f"; {again / 60:.1f} min re-estimated after two epochs ({actual / again - 1:+.0%})"
     return line
 
 

@@ -33,7 +33,7 @@ from keras_resnet.demo.report import (MAX_INT8_DROP, QUANTIZATIONS, deployable_i
 from keras_resnet.edge.tflite import TFLiteModel
 from keras_resnet.export.from_run import export_checkpoint, preprocessed
 from keras_resnet.training import fashion_mnist, hardware, plots
-from keras_resnet.training.callbacks import FirstEpochTimer, StepTimer
+from keras_resnet.training.callbacks import SteadyEpochTimer, StepTimer
 from keras_resnet.training.data import SMALL_FOLDER, load_splits
 from keras_resnet.training.fit import plan_steps, train
 from keras_resnet.training.run_dir import RunDir
@@ -45,8 +45,8 @@ GRID_IMAGES = 32
 class Trained:
     summary: dict  # training's summary.json
     expected_seconds: float  # the estimate made over the first steps (None if none)
-    expected_after_epoch: float  # the estimate made after this session's first epoch
-    seconds: float  # from the start of training to now
+    expected_after_epoch: float  # the estimate made after this session's second epoch
+    started: float  # time.time() when training started
 
 
 def run_demo(recipe, run_path, resume=False, out=print):
@@ -103,7 +103,7 @@ def plan_training(recipe, splits, run, threads, out=print):
 
 def train_with_estimate(recipe, splits, plan, run, resume, out=print):
     """Step 2: training, with the time estimate printed after the first
-    steps and again after the first epoch (when more are left); a `Trained`,
+    steps and again after the second epoch (when more are left); a `Trained`,
     or None when interrupted (how to resume is said)."""
     out(f"[2/5] training: {plan['total_steps']} steps of {recipe.batch_size} images "
         f"({plan['epochs']} epochs of {plan['steps_per_epoch']} steps), selecting on "
@@ -127,14 +127,14 @@ def train_with_estimate(recipe, splits, plan, run, resume, out=print):
         left = estimate_seconds(plan, epoch + 1, recipe.batch_size, seconds_per_step,
                                 len(splits.validation[0]), len(splits.test[0]))
         expected["after_epoch"] = time.time() - start + left
-        out(f"\n      expected after the first epoch ({epoch_seconds:.0f} s): about "
+        out(f"\n      expected after epoch {epoch + 1} ({epoch_seconds:.0f} s): about "
             f"{expected['after_epoch'] / 60:.1f} min from the start of training to the report, "
             f"{left / 60:.1f} min left")
 
     start = time.time()
     try:
         result = train(recipe, run.path, resume=resume, verbose="auto", splits=splits,
-                       callbacks=[StepTimer(announce), FirstEpochTimer(announce_again)])
+                       callbacks=[StepTimer(announce), SteadyEpochTimer(announce_again)])
     except KeyboardInterrupt:
         if os.path.exists(run.file("state.json")):
             out(f"interrupted; continue with: make demo RESUME={run.path} "
@@ -145,8 +145,7 @@ def train_with_estimate(recipe, splits, plan, run, resume, out=print):
     out(f"[3/5] test set: Keras accuracy {result['test']['accuracy']:.4f} on "
         f"{result['test']['images']} images (best epoch {result['best_epoch']}, "
         f"validation {result['best_validation_accuracy']:.4f})")
-    return Trained(result, expected.get("seconds"), expected.get("after_epoch"),
-                   time.time() - start)
+    return Trained(result, expected.get("seconds"), expected.get("after_epoch"), start)
 
 
 def export_and_check(run, resume, out=print):
@@ -175,7 +174,7 @@ def write_report(recipe, run, trained, exported, wall, out=print):
     result = summary(recipe, run, trained.summary, exported, wall)
     result["expected_seconds"] = trained.expected_seconds
     result["expected_seconds_after_epoch"] = trained.expected_after_epoch
-    result["seconds_from_training_start"] = trained.seconds
+    result["seconds_from_training_start"] = time.time() - trained.started
     table = markdown(result)
     run.write_json("demo.json", result)
     write_text(run.file("demo.md"), table)
