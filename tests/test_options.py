@@ -176,9 +176,9 @@ def test_grid_pooling_averages_each_cell_of_any_size(rng):
 
 
 def test_batch_norm_fuses_only_training_calls_it_can_match(rng):
-    """Training calls run TensorFlow's fused op; inference, epsilons under
-    1e-5 and synchronized statistics keep Keras' path, and the config (so a
-    saved model) is Keras' own."""
+    """Training calls run TensorFlow's fused op, also with 16-bit variables or
+    compute; inference, epsilons under 1e-5 and synchronized statistics keep
+    Keras' path, and the config (so a saved model) is Keras' own."""
     import tensorflow as tf
 
     x = tf.constant(rng.normal(size=(4, 5, 5, 3)).astype("float32"))
@@ -191,6 +191,15 @@ def test_batch_norm_fuses_only_training_calls_it_can_match(rng):
     assert "FusedBatchNormV3" not in op_types(kr.BatchNormalization(), False)
     assert "FusedBatchNormV3" not in op_types(kr.BatchNormalization(epsilon=1e-6), True)
     assert "FusedBatchNormV3" not in op_types(kr.BatchNormalization(synchronized=True), True)
+    for dtype in ("bfloat16", "mixed_bfloat16", "float16"):  # 16-bit variables or compute
+        ours, keras_own = kr.BatchNormalization(dtype=dtype), keras.layers.BatchNormalization(
+            dtype=dtype)
+        outputs = [np.asarray(layer(x, training=True), "float32") for layer in (ours, keras_own)]
+        np.testing.assert_allclose(*outputs, atol=0.02)
+        for name in ("moving_mean", "moving_variance"):
+            np.testing.assert_allclose(np.asarray(getattr(ours, name), "float32"),
+                                       np.asarray(getattr(keras_own, name), "float32"),
+                                       rtol=0.01)
     config = kr.BatchNormalization(momentum=0.9, name="b").get_config()
     assert config == keras.layers.BatchNormalization(momentum=0.9, name="b").get_config()
     model = kr.ResNet20(input_shape=(28, 28, 1), classes=10)
