@@ -48,8 +48,9 @@ def run(args):
         name = args.recipe or "fashion_mnist"
         recipe = load_recipe(name, recipe_overrides(
             args, ("model", "batch_size", "seed", "data_dir"), args.set))
-        if recipe.model not in list_models():
-            raise invalid("model", recipe.model, ", ".join(list_models()), error=UserError)
+        if recipe.model not in ("auto", *list_models()):
+            raise invalid("model", recipe.model, "'auto', " + ", ".join(list_models()),
+                          error=UserError)
         stem = os.path.splitext(os.path.basename(name))[0]
         output = args.output or new_run_dir("runs", stem)
         if os.environ.get("KERAS_DISTRIBUTION_PROCESS_ID", "0") == "0":  # the writing process

@@ -55,6 +55,7 @@ def run_demo(recipe, run_path, resume=False, out=print):
     threads = hardware.apply_threads()  # before TensorFlow's runtime starts
     run = RunDir(run_path)
     splits = load_data(recipe, out)
+    recipe = splits.applied_to(recipe)
     plan = plan_training(recipe, splits, run, threads, out)
     trained = train_with_estimate(recipe, splits, plan, run, resume, out)
     if trained is None:
@@ -162,7 +163,9 @@ def plot_predictions(recipe, splits, run, exported):
     shown, _ = preprocessed(splits, "test", recipe, grid)
     if shown.shape[-1] != int8.input["shape"][-1]:  # a grey model is exported with RGB input
         shown = np.repeat(shown, 3, axis=-1)
-    plots.plot_predictions(splits.test[0][grid], splits.test[1][grid],
+    pictures = (np.round(shown).astype(np.uint8) if splits.streaming  # files, not arrays
+                else splits.test[0][grid])
+    plots.plot_predictions(pictures, splits.test[1][grid],
                            int8.predict(shown).argmax(1), splits.class_names,
                            run.file("predictions.png"),
                            title=f"{deployable} TFLite model: predicted (true) label; red: wrong")

@@ -19,7 +19,7 @@ def preprocessed(splits, which, recipe, indices=None):
     if indices is not None:
         images, labels = images[indices], labels[indices]
     subset = dataclasses.replace(splits, **{which: (images, labels)})
-    batches = [x for x, _ in eval_split(subset, which, recipe)]
+    batches = [batch[0] for batch in eval_split(subset, which, recipe)]
     return np.concatenate([np.asarray(b) for b in batches]), labels
 
 

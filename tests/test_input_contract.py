@@ -16,6 +16,8 @@ from keras_resnet.edge.input_spec import InputSpec
 from keras_resnet.export.tflite_metadata import embed
 from keras_resnet.training import image_folder
 from keras_resnet.training.augment import preprocess_for_eval
+from keras_resnet.training.image_files import FileImages
+from keras_resnet.training.pipeline import eval_dataset
 
 ASPECTS = {"4x3": (96, 128), "3x4": (128, 96), "16x9": (90, 160), "square": (112, 112)}
 SPECS = [InputSpec(32, 32, 1), InputSpec(32, 32, 3), InputSpec.for_style(32, 3, "imagenet"),
@@ -73,19 +75,23 @@ def test_training_side_and_edge_see_the_same_input_for_every_aspect(photos, tmp_
     and the edge prepares the file itself: equal within 1 of 255 after the
     loader's uint8 rounding. (Squashing on the edge, the old rule, differed
     by 14 on average and up to 209 on such files.)"""
-    paths, _, _ = image_folder.scan(str(photos))
+    paths, labels, names, skipped = image_folder.scan(str(photos))
     shapes = {Image.open(p).size for p in paths}
     assert len({round(w / h, 2) for w, h in shapes}) >= 4  # the aspects really vary
     for spec in SPECS:
-        stored, _, _, skipped = image_folder.load(str(photos), spec)
-        assert not skipped and stored.shape[1:] == (*spec.enlarged, spec.channels)
+        stored, _, failed = image_folder.decode_all(paths, spec)
+        assert not skipped + failed and stored.shape[1:] == (*spec.enlarged, spec.channels)
+        streamed = np.concatenate([np.asarray(batch[0]) for batch in eval_dataset(
+            FileImages(paths), labels, len(names), batch_size=8, spec=spec)])
         predictor = _predictor(spec, tmp_path)
-        for path, image in zip(paths, stored):
+        for path, image, from_file in zip(paths, stored, streamed):
             training = np.asarray(preprocess_for_eval(image, spec))
             edge = predictor.preprocess(path)
             assert training.shape == edge.shape == (*spec.size, spec.channels)
             difference = np.abs(training - np.round(edge))
             assert difference.max() <= 1.0, (spec, path, difference.max())
+            # Streamed from the file (TensorFlow decodes the JPEGs): no rounding.
+            np.testing.assert_allclose(from_file, edge, atol=1e-3, err_msg=f"{spec} {path}")
 
 
 def test_a_wide_photo_is_centre_cropped_not_squashed():
@@ -189,7 +195,6 @@ def test_int8_predict_agrees_with_keras_on_non_square_files(tmp_path):
     from keras_resnet.training import fashion_mnist
     from keras_resnet.training.data import EVAL_BATCH
     from keras_resnet.training.fit import train
-    from keras_resnet.training.pipeline import eval_dataset
     from keras_resnet.training.recipe import load_recipe
 
     (x, y), (xt, yt) = fashion_mnist.load()
@@ -209,8 +214,8 @@ def test_int8_predict_agrees_with_keras_on_non_square_files(tmp_path):
     tflite = str(tmp_path / "export" / "model_int8.tflite")
 
     spec = InputSpec(32, 32, 1)
-    paths, labels, names = image_folder.scan(str(tmp_path / "held_out"))
-    stored, _, _, _ = image_folder.load(str(tmp_path / "held_out"), spec)
+    paths, labels, names, _ = image_folder.scan(str(tmp_path / "held_out"))
+    stored, _, _ = image_folder.decode_all(paths, spec)
     model = keras.saving.load_model(best, compile=False)
     keras_top1 = model.predict(eval_dataset(stored, labels, len(names), batch_size=EVAL_BATCH,
                                             spec=spec), verbose=0).argmax(1)

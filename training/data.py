@@ -1,13 +1,14 @@
 """Dataset sources as in-memory splits: train, a seeded validation split carved
 from the training set (used for model selection), and test (evaluated once)."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from keras_resnet.arguments import invalid
 from keras_resnet.edge.input_spec import InputSpec
 from keras_resnet.training import fashion_mnist, image_folder
+from keras_resnet.training.image_files import FileImages
 from keras_resnet.training.pipeline import eval_dataset
 
 
@@ -20,6 +21,23 @@ class Splits:
     spec: InputSpec  # the model's input and how an image becomes one
     skipped: tuple = ()  # unreadable files left out
     notes: tuple = ()  # defaults adapted to the data, one line each
+    adapted: dict = field(default_factory=dict)  # the recipe's "auto" settings resolved
+
+    def applied_to(self, recipe):
+        """`recipe` with its "auto" settings as resolved for this data."""
+        return replace(recipe, **{key: value for key, value in self.adapted.items()
+                                  if getattr(recipe, key) == "auto"})
+
+    def skipped_files(self):
+        """Files left out: unreadable headers, failed up-front decodes, and
+        files that failed to decode in a stream so far."""
+        streamed = self.train[0].log.failed_paths() if self.streaming else []
+        return sorted({*self.skipped, *streamed})
+
+    @property
+    def streaming(self):
+        """Whether the images are files read at every step (else arrays in memory)."""
+        return isinstance(self.train[0], FileImages)
 
     @property
     def size(self):
@@ -39,7 +57,9 @@ def input_spec(recipe, size, channels):
 
 
 FOLDER_VALIDATION = 0.2  # a folder's validation fraction when the recipe's count does not fit
-SLOW_SIZE = 96  # a chosen input size above this gets a warning
+SLOW_SIZE = 128  # a chosen input size above this gets a warning
+PHOTO_SIZE = 64  # inputs from this size up get the photo defaults (auto_choices)
+PHOTO_INPUT = 112  # a photo folder's default input size, chosen for speed
 SMALL_FOLDER = 30  # images per class below which a folder keeps no test split
 
 
@@ -60,16 +80,26 @@ def load_splits(recipe):
     notes = []
     validation_size = recipe.validation_size
     if recipe.dataset == "folder":
+        paths, y, class_names, skipped = image_folder.scan(recipe.data_dir)
         size, channels = recipe.image_size, recipe.channels
         if not size or not channels:
-            found_size, found_channels, reason = image_folder.default_shape(recipe.data_dir)
-            size, channels = size or found_size, channels or found_channels
+            side, found_channels, reason = image_folder.default_shape(paths)
+            channels = channels or found_channels
+            if not size:
+                size = min(side, PHOTO_INPUT) if side >= PHOTO_SIZE else side
+                if size < side:
+                    reason += f"; photos get {size} px, chosen for speed"
             notes.append(f"input {size}×{size}×{channels}: {reason}")
             if size > SLOW_SIZE:
                 notes.append(f"warning: at {size}×{size} a step does {(size / 32) ** 2:.0f}× "
                              "the work of one at 32×32; set image_size lower for speed")
-        spec = input_spec(recipe, size, channels)
-        x, y, class_names, skipped = image_folder.load(recipe.data_dir, spec)
+        adapted, choice_notes = auto_choices(recipe, size)
+        notes += choice_notes
+        spec = input_spec(replace(recipe, **adapted), size, channels)
+        x, y, failed, how = image_folder.source(recipe.data_dir, paths, y, class_names, spec,
+                                                recipe.loading)
+        skipped = [*skipped, *failed]
+        notes.append(how)
         test_size = recipe.test_size
         per_class = len(y) / len(class_names)
         if test_size and per_class < SMALL_FOLDER:
@@ -90,21 +120,41 @@ def load_splits(recipe):
 
         name = recipe.dataset[len("tfds:"):]
         height, _, native_channels = tfds_source.image_shape(name, recipe.data_dir)
-        spec = input_spec(recipe, recipe.image_size or height or 224,
+        size = recipe.image_size or height or 224
+        adapted, notes = auto_choices(recipe, size)
+        spec = input_spec(replace(recipe, **adapted), size,
                           recipe.channels or (1 if native_channels == 1 else 3))
-        (x, y), test, class_names = tfds_source.load(name, recipe.data_dir, spec)
+        (x, y), test, class_names, how = tfds_source.load(name, recipe.data_dir, spec,
+                                                          recipe.loading)
+        notes.append(how)
         skipped = ()
     else:
         (x, y), test = fashion_mnist.load(recipe.data_dir or None)
         class_names, skipped = fashion_mnist.CLASSES, ()
-        spec = input_spec(recipe, recipe.image_size or 28, recipe.channels or 1)
+        size = recipe.image_size or 28
+        adapted, notes = auto_choices(recipe, size)
+        spec = input_spec(replace(recipe, **adapted), size, recipe.channels or 1)
     val, train = _carve(y, validation_size, rng, "validation_size")
     if recipe.train_limit:
         train = train[:recipe.train_limit]
     if recipe.test_limit:
         test = (test[0][:recipe.test_limit], test[1][:recipe.test_limit])
     return Splits((x[train], y[train]), (x[val], y[val]), test, tuple(class_names),
-                  spec, tuple(skipped), tuple(notes))
+                  spec, tuple(skipped), tuple(notes), adapted)
+
+
+def auto_choices(recipe, size):
+    """({setting: value}, notes) for the recipe's "auto" model and augment:
+    below PHOTO_SIZE, the CIFAR ResNet-20 with padded crops; from it up, an
+    ImageNet-style ResNet-18 (strided stem and pooling) with random resized
+    crops."""
+    photo = size >= PHOTO_SIZE
+    choices = {"model": "ResNet18" if photo else "ResNet20",
+               "augment": "imagenet" if photo else "cifar"}
+    adapted = {key: value for key, value in choices.items() if getattr(recipe, key) == "auto"}
+    why = (f"an input of {size} px is photo-sized (>= {PHOTO_SIZE})" if photo else
+           f"an input of {size} px is small (< {PHOTO_SIZE})")
+    return adapted, [f"{key} {value}: {why}" for key, value in adapted.items()]
 
 
 def _carve(labels, size, rng, name):
@@ -128,11 +178,11 @@ def _carve(labels, size, rng, name):
 EVAL_BATCH = 256
 
 
-def eval_split(splits, which, recipe, batch_size=EVAL_BATCH):
+def eval_split(splits, which, recipe, batch_size=EVAL_BATCH, shard=(0, 1)):
     """The "train", "validation" or "test" split through the evaluation preprocessing."""
     images, labels = getattr(splits, which)
     return eval_dataset(images, labels, len(splits.class_names), batch_size=batch_size,
-                        spec=splits.spec)
+                        spec=splits.spec, shard=shard)
 
 
 def _count(size, total, name):

@@ -29,6 +29,12 @@ class Placement:
             return len(keras.distribution.list_devices())
         return self.strategy.num_replicas_in_sync
 
+    def shard(self):
+        """(process, processes): this process's share of every batch it reads."""
+        if self.distribute != "jax":
+            return 0, 1
+        return self.process, multi_process.processes()
+
     def validation(self, splits):
         """`splits` with a validation split every JAX process can batch alike."""
         if self.distribute != "jax":

@@ -12,9 +12,17 @@ from keras_resnet.training.recipe import make_recipe
 
 
 def evaluate(model, dataset, labels, class_names):
-    """Accuracy, per-class accuracy and confusion matrix (rows: true class)."""
-    predicted = np.argmax(model.predict(dataset, verbose=0), axis=-1)
-    labels = np.asarray(labels)
+    """Accuracy, per-class accuracy and confusion matrix (rows: true class).
+    Batches with weights (a streamed split's) leave out the images of weight 0:
+    files that failed to decode."""
+    predicted, kept = [], []
+    for batch in dataset.as_numpy_iterator():
+        predicted.append(np.argmax(model.predict_on_batch(batch[0]), axis=-1))
+        kept.append(np.asarray(batch[2]) > 0 if len(batch) == 3 else
+                    np.ones(len(predicted[-1]), bool))
+    kept = np.concatenate(kept)
+    predicted = np.concatenate(predicted)[kept]
+    labels = np.asarray(labels)[kept]
     k = len(class_names)
     confusion = np.zeros((k, k), np.int64)
     np.add.at(confusion, (labels, predicted), 1)
@@ -30,6 +38,7 @@ def evaluate(model, dataset, labels, class_names):
 def evaluate_run(run, split="test"):
     recipe = make_recipe(run.read_config()["recipe"])
     splits = load_splits(recipe)
+    recipe = splits.applied_to(recipe)
     model = keras.saving.load_model(run.best, compile=False)
     result = evaluate(model, eval_split(splits, split, recipe), getattr(splits, split)[1],
                       splits.class_names)

@@ -153,6 +153,7 @@ def finetune(recipe, source, output_dir, *, stages=1, lr_factor=0.1, head="grid"
         raise invalid("source", source.name, f"a model with a square input (this one "
                       f"takes {height}×{width})")
     splits = load_splits(recipe)
+    recipe = splits.applied_to(recipe)
     probe_dir, tune_dir = (os.path.join(output_dir, p) for p in ("probe", "finetune"))
     model = new_head(source, len(splits.class_names), head)
     set_trainable(model, stages=0)

@@ -14,6 +14,7 @@ from keras_resnet.training import device_defaults, distribution, hardware
 from keras_resnet.training.callbacks import RunCheckpoint, Throughput
 from keras_resnet.training.data import eval_split, fit_batch, load_splits
 from keras_resnet.training.evaluate import evaluate
+from keras_resnet.training.memory import fit_batch_to_memory
 from keras_resnet.training.pipeline import Augmentation, batches_per_pass, train_stream
 from keras_resnet.training.recipe import class_weight_values
 from keras_resnet.training.run_summary import summarise, versions, write_report
@@ -41,13 +42,10 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
     placement = distribution.place(recipe, output_dir, resume, overwrite)
     run = placement.run
     splits = splits or load_splits(recipe)
+    recipe = splits.applied_to(recipe)
     recipe, batch_note = fit_batch(recipe, len(splits.train[0]))
     adapted = [*splits.notes, *batch_note]
-    if verbose and placement.process == 0:
-        for note in adapted:
-            print(f"adapted to the data: {note}")
     splits = placement.validation(splits)
-    plan = plan_steps(recipe, len(splits.train[0]))
     weights = class_weights(recipe.class_weight, splits.train[1], len(splits.class_names))
     run.prepare(resume, overwrite)
     keras.utils.set_random_seed(recipe.seed)
@@ -63,20 +61,31 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
         if resume:
             state = run.read_state()
             model = keras.saving.load_model(f"{run.checkpoints}/{state['checkpoint']}")
-            _compile(model, recipe, device, model.optimizer)
         else:
             state = {"epoch": 0}
+            model = _fresh_model(model, recipe, device, splits)
+        recipe, memory_note = fit_batch_to_memory(recipe, model, splits, device["precision"],
+                                                  hardware.available_memory(), resume)
+        adapted += memory_note
+        if verbose and placement.process == 0:
+            for note in adapted:
+                print(f"adapted to the data: {note}")
+        plan = plan_steps(recipe, len(splits.train[0]))
+        if resume:
+            _compile(model, recipe, device, model.optimizer)
+        else:
             run.write_json("config.json", {"recipe": dataclasses.asdict(recipe),
                                            "adapted_to_data": adapted, "device": device,
                                            **plan, "versions": versions()})
-            model = _fresh_model(model, recipe, device, splits)
             _compile(model, recipe, device, _optimizer(recipe, plan))
             if baseline is not None:
                 run.save_model(model, "best.keras")
                 accuracy, margin = baseline
                 state.update(best_score=accuracy, best_epoch=0, replace_above=accuracy + margin)
 
-    val_ds = eval_split(splits, "validation", recipe) if len(splits.validation[0]) else None
+    shard = placement.shard()
+    val_ds = (eval_split(splits, "validation", recipe, shard=shard)
+              if len(splits.validation[0]) else None)
     checkpoint = RunCheckpoint(run, state, plan["steps_per_epoch"],
                                monitor="val_accuracy" if val_ds else "accuracy")
     throughput = Throughput()
@@ -86,10 +95,10 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
         callbacks.insert(0, keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
     start = time.time()
     model.fit(recipe_stream(recipe, splits, state["epoch"] * plan["steps_per_epoch"],
-                            plan["total_steps"]),
+                            plan["total_steps"], shard, weights),
               epochs=plan["epochs"], steps_per_epoch=plan["steps_per_epoch"],
               initial_epoch=state["epoch"], validation_data=val_ds,
-              class_weight=weights,
+              class_weight=None if splits.streaming else weights,
               callbacks=callbacks, verbose=verbose, shuffle=False)
     if checkpoint.failure:
         last = state.get("checkpoint")
@@ -145,15 +154,20 @@ def class_weights(setting, labels, classes):
     return dict(enumerate(weights))
 
 
-def recipe_stream(recipe, splits, start_step, total_steps):
+def recipe_stream(recipe, splits, start_step, total_steps, shard=(0, 1), weights=None):
     """The training stream of `recipe`'s augmentation, mixing and seed over the
-    training split, for global steps start_step..total_steps-1."""
+    training split, for global steps start_step..total_steps-1: this process's
+    share of it, with the {class: weight} `weights` inside it when streaming
+    files (model.fit takes them otherwise)."""
     augmentation = Augmentation(recipe.augment, recipe.pad, recipe.erase, recipe.mixup,
                                 recipe.cutmix)
+    per_class = ([weights[c] for c in range(len(splits.class_names))]
+                 if weights and splits.streaming else None)
     return train_stream(*splits.train, len(splits.class_names), batch_size=recipe.batch_size,
                         seed=recipe.seed, start_step=start_step, total_steps=total_steps,
                         spec=splits.spec, augmentation=augmentation,
-                        deterministic=recipe.deterministic)
+                        deterministic=recipe.deterministic, shard=shard,
+                        class_weights=per_class)
 
 
 def _build(recipe, device, input_shape, num_classes):

@@ -1,17 +1,20 @@
 """An image folder tree as a dataset: ROOT/<class name>/<image files>.
 
-Every file is decoded once (`keras_resnet.edge.images.decode`, the decoder the edge
-runtime uses too), before any pipeline runs: a decode error inside tf.data
-would abort the iteration, and `ignore_errors()` would drop files without
-naming them. Files that cannot be read are skipped and counted, with one
-warning naming them. Decoded images go through the input contract's store
-form (`keras_resnet.training.augment.store_image`: the model's channels, the aspect ratio
-kept, the window centred on the evaluation crop) and are kept in memory as
-uint8, so that evaluating a stored image gives what the edge runtime computes
-from the file.
+`scan` lists the files and reads every header (cheap: no pixel is decoded):
+files that are empty or not images are skipped, with one warning naming
+them. `choose_loading` then picks the path, from the decoded size against the
+memory available and from how long decoding everything up front would take:
+
+- in memory (`decode_all`): every file decoded once (`keras_resnet.edge.images.decode`,
+  the edge runtime's decoder), kept as uint8 in the input contract's store
+  form (`keras_resnet.training.augment.store_image`): fastest per step;
+- streaming (`keras_resnet.training.image_files.FileImages`): files read and
+  decoded inside tf.data at every step, in parallel; memory does not grow with
+  the folder.
 """
 
 import os
+import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -22,13 +25,16 @@ from keras_resnet.edge import images
 from keras_resnet.training.augment import store_image
 
 MAX_BYTES = 8 << 30  # in-memory sources hold at most 8 GiB of decoded images
-MAX_DEFAULT_SIZE = 224  # the largest input size chosen from a folder's images
+MEMORY_SHARE = 0.25  # ... and at most this share of the memory available
+MAX_DECODE_SECONDS = 15  # the longest up-front decode the in-memory path may take
+DECODE_SAMPLE = 24  # files decoded to time the up-front decode
 SAMPLED = 500  # image headers read to choose the defaults
 GREY_MODES = ("1", "L", "LA", "I", "I;16", "F")
 
 
 def scan(root):
-    """(paths, labels, class_names) of ROOT/<class>/<file> with image extensions."""
+    """(paths, labels, class_names, skipped) of ROOT/<class>/<file> with image
+    extensions; `skipped` are the files whose header is not an image's."""
     if not os.path.isdir(root):
         raise invalid("data_dir", root, "a folder with one subfolder of images per class")
     class_names = sorted(d for d in os.listdir(root)
@@ -45,16 +51,45 @@ def scan(root):
                              f"({', '.join(images.EXTENSIONS)})")
         paths += [os.path.join(root, name, f) for f in files]
         labels += [label] * len(files)
-    return paths, np.array(labels, np.int64), tuple(class_names)
+    with ThreadPoolExecutor(8) as pool:
+        readable = list(pool.map(_header_ok, paths, chunksize=256))
+    skipped = [p for p, ok in zip(paths, readable) if not ok]
+    _warn_skipped(skipped)
+    keep = np.flatnonzero(readable)
+    labels = np.array(labels, np.int64)[keep]
+    _check_classes(root, class_names, labels)
+    return [paths[i] for i in keep], labels, tuple(class_names), skipped
 
 
-def default_shape(root):
-    """(size, channels, reason): a folder's default input, from the headers of
-    up to SAMPLED of its images: the median shorter side (capped at
-    MAX_DEFAULT_SIZE) and 1 channel when every one is grey, else 3."""
+def _header_ok(path):
+    """Whether the file's header is an image's (PIL reads no pixels for this)."""
     from PIL import Image
 
-    paths, _, _ = scan(root)
+    try:
+        with Image.open(path) as image:
+            return min(image.size) > 0
+    except images.UNREADABLE:
+        return False
+
+
+def _warn_skipped(skipped):
+    if skipped:
+        warnings.warn(f"skipped {len(skipped)} unreadable image file(s): " + ", ".join(skipped),
+                      stacklevel=3)
+
+
+def _check_classes(root, class_names, labels):
+    empty = sorted(set(range(len(class_names))) - set(labels.tolist()))
+    if empty:
+        raise ValueError(f"class folder {os.path.join(root, class_names[empty[0]])!r} holds "
+                         "no readable images")
+
+
+def default_shape(paths):
+    """(median shorter side, channels, reason) of the headers of up to SAMPLED
+    of `paths`: 1 channel when every one is grey, else 3."""
+    from PIL import Image
+
     sides, grey = [], True
     for path in paths[::max(1, len(paths) // SAMPLED)]:
         try:
@@ -64,25 +99,44 @@ def default_shape(root):
         except (OSError, ValueError):  # unreadable: load() names it
             continue
     if not sides:
-        return MAX_DEFAULT_SIZE, 3, "no readable image to measure: the ImageNet default"
+        return 224, 3, "no readable image to measure: the ImageNet default"
     median = int(np.median(sides))
-    size = min(median, MAX_DEFAULT_SIZE)
-    reason = (f"the median shorter side of {len(sides)} images is {median} px"
-              f"{f', capped at {MAX_DEFAULT_SIZE}' if median > size else ''}; "
+    reason = (f"the median shorter side of {len(sides)} images is {median} px; "
               f"{'every image is grey' if grey else 'colour images'} "
               "(set image_size/channels to choose)")
-    return size, 1 if grey else 3, reason
+    return median, 1 if grey else 3, reason
 
 
-def load(root, spec, workers=4):
-    """(images N×H'×W'×C uint8 in the InputSpec `spec`'s store form, labels,
-    class_names, skipped paths)."""
-    paths, labels, class_names = scan(root)
+def choose_loading(paths, spec, setting="auto"):
+    """("memory" or "stream", reason) for decoding `paths` into `spec`'s store
+    form: in memory when forced, or when the decoded images take at most
+    MEMORY_SHARE of the memory available (and MAX_BYTES) and decoding them all
+    takes at most MAX_DECODE_SECONDS (timed on a sample)."""
+    from keras_resnet.training.hardware import available_memory
+
     height, width = spec.enlarged
-    if len(paths) * height * width * spec.channels > MAX_BYTES:
-        raise ValueError(f"data_dir={root!r} is too large to hold in memory at "
-                         f"{height}×{width}; allowed: up to {MAX_BYTES >> 30} GiB "
-                         "of decoded images (use a TFDS dataset for more)")
+    decoded = len(paths) * height * width * spec.channels
+    size = f"{len(paths)} images decode to {decoded / 2**30:.2f} GiB at {height}×{width}"
+    if setting != "auto":
+        return setting, f"loading={setting!r} in the recipe ({size})"
+    budget = min(MAX_BYTES, MEMORY_SHARE * available_memory())
+    if decoded > budget:
+        return "stream", (f"{size}, more than {MEMORY_SHARE:.0%} of the "
+                          f"{available_memory() / 2**30:.1f} GiB available")
+    sample = paths[::max(1, len(paths) // DECODE_SAMPLE)][:DECODE_SAMPLE]
+    start = time.perf_counter()
+    decode_all(sample, spec)
+    seconds = (time.perf_counter() - start) * len(paths) / len(sample)
+    if seconds > MAX_DECODE_SECONDS:
+        return "stream", (f"decoding {len(paths)} images up front would take about "
+                          f"{seconds:.0f} s (more than {MAX_DECODE_SECONDS} s before the "
+                          "first step)")
+    return "memory", f"{size}, about {seconds:.0f} s to decode up front"
+
+
+def decode_all(paths, spec, workers=4):
+    """(images N×H'×W'×C uint8 in the InputSpec `spec`'s store form, indices of
+    the files that decoded, paths of those that did not)."""
 
     def one(path):
         try:
@@ -94,12 +148,25 @@ def load(root, spec, workers=4):
     with ThreadPoolExecutor(workers) as pool:
         decoded = list(pool.map(one, paths))
     keep = [i for i, image in enumerate(decoded) if image is not None]
-    skipped = [paths[i] for i, image in enumerate(decoded) if image is None]
-    if skipped:
-        warnings.warn(f"skipped {len(skipped)} unreadable image file(s): " + ", ".join(skipped),
-                      stacklevel=2)
-    empty = sorted(set(class_names) - {class_names[labels[i]] for i in keep})
-    if empty:
-        raise ValueError(f"class folder {os.path.join(root, empty[0])!r} holds no "
-                         "readable images")
-    return np.stack([decoded[i] for i in keep]), labels[keep], class_names, skipped
+    failed = [paths[i] for i, image in enumerate(decoded) if image is None]
+    stacked = np.empty((len(keep), *decoded[keep[0]].shape), np.uint8) if keep else None
+    for row, i in enumerate(keep):
+        stacked[row] = decoded[i]
+        decoded[i] = None
+    return stacked, np.array(keep, np.int64), failed
+
+
+def source(root, paths, labels, class_names, spec, setting="auto"):
+    """(images, labels, failed paths, note): `paths` as an N×H'×W'×C uint8
+    array (in memory) or as `FileImages` (streaming), per `choose_loading`;
+    files that fail to decode up front are left out and named."""
+    from keras_resnet.training.image_files import FileImages
+
+    loading, reason = choose_loading(paths, spec, setting)
+    if loading == "stream":
+        return FileImages(paths), labels, [], f"streaming the files: {reason}"
+    decoded, keep, failed = decode_all(paths, spec)
+    _warn_skipped(failed)
+    labels = labels[keep]
+    _check_classes(root, class_names, labels)
+    return decoded, labels, failed, f"in memory: {reason}"

@@ -9,9 +9,11 @@ Start the same command once per process with
     KERAS_DISTRIBUTION_NUM_PROCESSES=2
     KERAS_DISTRIBUTION_PROCESS_ID=0 (or 1, ...)
 
-Every process builds the same seeded model and the same global training
-stream; Keras shards each global batch between the processes, and the
-gradients (and BatchNorm statistics) are those of the whole global batch.
+Every process builds the same seeded model and reads only its own share of
+each global batch of the same global training stream (chosen before any file
+is read or decoded: `keras_resnet.training.pipeline`, `shard`); Keras joins the
+shares into the global batch, so the gradients (and BatchNorm statistics)
+are those of the whole global batch.
 Process 0 writes the run directory; the others write to a scratch copy
 (resuming needs the run directory on storage every process can read).
 """
@@ -44,9 +46,16 @@ def start():
         jax.config.update("jax_cpu_collectives_implementation", "gloo")  # CPU-only hosts
         keras.distribution.initialize()
         _joined = True
-    keras.distribution.set_distribution(
-        keras.distribution.DataParallel(devices=keras.distribution.list_devices()))
+    keras.distribution.set_distribution(keras.distribution.DataParallel(
+        devices=keras.distribution.list_devices(), auto_shard_dataset=False))
     return jax.process_index()
+
+
+def processes():
+    """How many processes share the run."""
+    import jax
+
+    return jax.process_count()
 
 
 def stop():

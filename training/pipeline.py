@@ -12,9 +12,12 @@ from dataclasses import dataclass
 import tensorflow as tf
 
 from keras_resnet.arguments import invalid
+from keras_resnet.training import image_files
 from keras_resnet.training.augment import augment_for_train, mix_batch, preprocess_for_eval
+from keras_resnet.training.image_files import FileImages
 
 AUTOTUNE = tf.data.AUTOTUNE
+PARALLEL_FILES = 16  # files decoded at once by a streaming pipeline
 
 
 @dataclass
@@ -27,19 +30,24 @@ class Augmentation:
 
 
 def train_stream(images, labels, num_classes, *, batch_size, seed, start_step,
-                 total_steps, spec, augmentation=Augmentation(),
-                 deterministic=True):
-    """Batches (images, one-hot labels) for global steps start_step..total_steps-1.
+                 total_steps, spec, augmentation=Augmentation(), deterministic=True,
+                 shard=(0, 1), class_weights=None):
+    """Batches (images, one-hot labels) for global steps start_step..total_steps-1,
+    and weights (0 for a file that failed to decode) when streaming files.
 
-    `images` is an N×H×W×C uint8 array held in memory, `labels` N integers;
-    `spec` the model's InputSpec.
+    `images` is an N×H×W×C uint8 array held in memory, or the `FileImages` of
+    the training files (read and decoded in the stream); `labels` N integers;
+    `spec` the model's InputSpec. `shard` = (process, processes): this
+    process's share of every global batch, chosen before anything is read.
+    `class_weights` (one per class) multiply a streamed element's weight.
     """
     n = len(images)
     batches_per_epoch = batches_per_pass(n, batch_size)
-    images = tf.constant(images)
     labels = tf.constant(labels, tf.int64)
     per_epoch = batches_per_epoch * batch_size
     seed = tf.constant(seed, tf.int64)
+    process, processes = shard
+    local = batch_size // processes
 
     def epoch_elements(epoch):
         order = tf.random.experimental.stateless_shuffle(
@@ -47,30 +55,75 @@ def train_stream(images, labels, num_classes, *, batch_size, seed, start_step,
         position = epoch * per_epoch + tf.range(per_epoch, dtype=tf.int64)
         return tf.data.Dataset.from_tensor_slices((position, order))
 
-    def load(position, index):
-        element_seed = tf.random.experimental.stateless_fold_in(
+    def element_seed(position):
+        return tf.random.experimental.stateless_fold_in(
             tf.stack([seed, tf.constant(0x5EED, tf.int64)]), position)
-        image = augment_for_train(images[index], element_seed, spec,
-                                  augmentation.style, augmentation.pad, augmentation.erase)
-        return image, tf.one_hot(labels[index], num_classes)
 
     first_epoch = start_step // batches_per_epoch
     skip = (start_step % batches_per_epoch) * batch_size
     stream = (tf.data.Dataset.range(first_epoch, tf.int64.max)
               .flat_map(epoch_elements)
               .skip(skip)
-              .take((total_steps - start_step) * batch_size)
-              .map(load, num_parallel_calls=AUTOTUNE, deterministic=deterministic)
-              .batch(batch_size, drop_remainder=True))
+              .take((total_steps - start_step) * batch_size))
+    if processes > 1:
+        stream = stream.filter(lambda position, _: position % batch_size // local == process)
+    if isinstance(images, FileImages):
+        stream = _decoded_files(stream, images, labels, num_classes, spec, augmentation,
+                                element_seed, deterministic, class_weights).batch(
+                                    local, drop_remainder=True).map(_logged(images.log))
+    else:
+        pixels = tf.constant(images)
+
+        def load(position, index):
+            image = augment_for_train(pixels[index], element_seed(position), spec,
+                                      augmentation.style, augmentation.pad, augmentation.erase)
+            return image, tf.one_hot(labels[index], num_classes)
+
+        stream = (stream.map(load, num_parallel_calls=AUTOTUNE, deterministic=deterministic)
+                  .batch(local, drop_remainder=True))
     if augmentation.mixup > 0 or augmentation.cutmix > 0:
         steps = tf.data.Dataset.range(start_step, total_steps)
         stream = tf.data.Dataset.zip((stream, steps)).map(
-            lambda batch, step: mix_batch(
+            lambda batch, step: (*mix_batch(
                 batch[0], batch[1],
                 tf.random.experimental.stateless_fold_in(tf.stack([seed, step]), 1),
-                augmentation.mixup, augmentation.cutmix),
+                augmentation.mixup, augmentation.cutmix), *batch[2:]),
             num_parallel_calls=AUTOTUNE, deterministic=deterministic)
     return _with_options(stream.prefetch(AUTOTUNE), deterministic)
+
+
+def _decoded_files(stream, files, labels, num_classes, spec, augmentation, element_seed,
+                   deterministic, class_weights):
+    """(position, index) elements → (image, one-hot label, weight, file, ok), each
+    file read and augmented in parallel; a failed decode gives weight 0."""
+    paths = tf.constant(files.paths.astype(str))
+    folder_index = tf.constant(files.positions())
+    weights = tf.constant(class_weights if class_weights is not None else
+                          [1.0] * num_classes, tf.float32)
+
+    def load(position, index):
+        return image_files.augment(tf.io.read_file(paths[index]), element_seed(position),
+                                   spec, augmentation)
+
+    def label(position, index, image, ok):
+        return (image, tf.one_hot(labels[index], num_classes),
+                tf.cast(ok, tf.float32) * weights[labels[index]], folder_index[index], ok)
+
+    return (stream.interleave(image_files.guarded(load, (spec.height, spec.width, spec.channels)),
+                              cycle_length=PARALLEL_FILES, num_parallel_calls=AUTOTUNE,
+                              deterministic=deterministic)
+            .map(label, num_parallel_calls=AUTOTUNE, deterministic=deterministic))
+
+
+def _logged(log):
+    """A batch map that hands (file, ok) to `log` and keeps (image, label, weight)."""
+
+    def record(images, labels, weights, files, ok):
+        ok = tf.numpy_function(log.record, [files, ok], tf.bool, stateful=True)
+        with tf.control_dependencies([ok]):
+            return tf.identity(images), labels, weights
+
+    return record
 
 
 def batches_per_pass(n, batch_size):
@@ -80,13 +133,38 @@ def batches_per_pass(n, batch_size):
     return n // batch_size
 
 
-def eval_dataset(images, labels, num_classes, *, batch_size, spec):
-    """Batches (images, one-hot labels) through `preprocess_for_eval`, in order."""
-    ds = tf.data.Dataset.from_tensor_slices((images, tf.constant(labels, tf.int64)))
-    ds = ds.map(lambda image, label: (preprocess_for_eval(image, spec),
-                                      tf.one_hot(label, num_classes)),
-                num_parallel_calls=AUTOTUNE)
-    return _with_options(ds.batch(batch_size).cache().prefetch(AUTOTUNE), True)
+def eval_dataset(images, labels, num_classes, *, batch_size, spec, shard=(0, 1)):
+    """Batches (images, one-hot labels) through `preprocess_for_eval`, in order;
+    from `FileImages`, (images, labels, weights) with weight 0 for a file that
+    failed to decode. `shard` as in `train_stream`: this process's share of
+    every batch."""
+    process, processes = shard
+    local = batch_size // processes
+    index = tf.data.Dataset.range(len(images))
+    if processes > 1:
+        index = index.filter(lambda i: i % batch_size // local == process)
+    labels = tf.constant(labels, tf.int64)
+    if isinstance(images, FileImages):
+        paths = tf.constant(images.paths.astype(str))
+        folder_index = tf.constant(images.positions())
+
+        def load(i):
+            return preprocess_for_eval(image_files.decode(tf.io.read_file(paths[i]),
+                                                          spec.channels), spec)
+
+        ds = (index.interleave(image_files.guarded(load, (spec.height, spec.width,
+                                                           spec.channels)),
+                               cycle_length=PARALLEL_FILES, num_parallel_calls=AUTOTUNE,
+                               deterministic=True)
+              .map(lambda i, image, ok: (image, tf.one_hot(labels[i], num_classes),
+                                         tf.cast(ok, tf.float32), folder_index[i], ok))
+              .batch(local).map(_logged(images.log)))
+        return _with_options(ds.prefetch(AUTOTUNE), True)
+    pixels = tf.constant(images)
+    ds = index.map(lambda i: (preprocess_for_eval(pixels[i], spec),
+                              tf.one_hot(labels[i], num_classes)),
+                   num_parallel_calls=AUTOTUNE)
+    return _with_options(ds.batch(local).cache().prefetch(AUTOTUNE), True)
 
 
 def _with_options(ds, deterministic):

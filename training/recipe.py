@@ -23,6 +23,7 @@ RECIPE_DIR = os.path.join(os.path.dirname(__file__), "recipes")
 @dataclass
 class Recipe:
     description: str = ""
+    # a constructor name, or "auto": ResNet20 below 64 px, ResNet18 from 64 px up
     model: str = "ResNet20"
     model_options: dict = field(default_factory=dict)  # extra builder arguments
     # "fashion_mnist", "folder" (data_dir/<class>/<images>) or "tfds:<name>"
@@ -33,6 +34,9 @@ class Recipe:
     validation_size: float = 5000  # a count, or a fraction of the training images if < 1
     test_size: float = 0.1  # folders only: held out for the final test, count or fraction
     split_seed: int = 0
+    # "auto": images in memory when they fit and decode quickly, else streamed
+    # from storage at every step; "memory" or "stream" force one
+    loading: str = "auto"
     train_limit: int = 0  # use only this many training images (0: all)
     test_limit: int = 0
     epochs: int = 0  # set epochs or steps
@@ -55,7 +59,7 @@ class Recipe:
     ema: float = 0.0  # momentum of an EMA of the weights (0: off)
     zero_init_residual: bool = False
     clipnorm: float = 0.0
-    augment: str = "cifar"  # "cifar", "imagenet" or "none"
+    augment: str = "cifar"  # "cifar", "imagenet", "none" or "auto" (as "model" chooses)
     # evaluation crop fraction of the input contract (0: the augment style's;
     # fine-tuning from named weights sets their catalogue's crop / resize)
     crop_fraction: float = 0.0
@@ -76,7 +80,8 @@ class Recipe:
 CHOICES = {
     "optimizer": ("sgd", "adamw"),
     "schedule": ("cosine", "multistep"),
-    "augment": ("cifar", "imagenet", "none"),
+    "augment": ("cifar", "imagenet", "none", "auto"),
+    "loading": ("auto", "memory", "stream"),
     "precision": ("auto", "float32", "mixed_float16", "mixed_bfloat16"),
     "jit_compile": ("auto", "on", "off"),
     "distribute": ("none", "mirrored", "jax"),

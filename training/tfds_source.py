@@ -33,9 +33,9 @@ def image_shape(name, data_dir):
     return tuple(builder.info.features[builder.info.supervised_keys[0]].shape)
 
 
-def load(name, data_dir, spec):
-    """((x_train, y_train), (x_test, y_test), class_names) as uint8 arrays in
-    the InputSpec `spec`'s store form."""
+def load(name, data_dir, spec, loading="auto"):
+    """((x_train, y_train), (x_test, y_test), class_names, note) as uint8 arrays
+    in the InputSpec `spec`'s store form."""
     import tensorflow_datasets as tfds
 
     builder = _builder(name, data_dir)
@@ -63,5 +63,5 @@ def load(name, data_dir, spec):
                     num_parallel_calls=tf.data.AUTOTUNE).batch(1024)
         images, labels = zip(*tfds.as_numpy(ds))
         arrays.append((np.concatenate(images), np.concatenate(labels).astype(np.int64)))
-    return arrays[0], arrays[1], class_names
+    return arrays[0], arrays[1], class_names, "in memory"
 
