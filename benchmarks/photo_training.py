@@ -81,7 +81,7 @@ def main():
 
 def summary_size(notes):
     """The input size an "input H×W×C" note chose."""
-    return next((n.split()[1] for n in notes if n.startswith("input ")), "?")
+    return next((n.split()[1].rstrip(":") for n in notes if n.startswith("input ")), "?")
 
 
 if __name__ == "__main__":

@@ -22,40 +22,72 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def test_two_jax_processes_stopped_and_resumed_train_like_one(tmp_path):
-    """Two processes train one epoch and stop; two new processes resume the
-    run (as after a crash) and finish it; one process trains it whole."""
+def _jax_env(tmp_path):
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     env = {**os.environ, "KERAS_BACKEND": "jax", "TMPDIR": str(scratch)}
     env.pop("TF_USE_LEGACY_KERAS", None)
+    return env, scratch
+
+
+def _distributed(script, env, phase):
+    addresses = f"localhost:{_free_port()},localhost:{_free_port()}"
+    return [subprocess.Popen(script[:3] + [f"process{k}", "jax", phase] + script[3:],
+                             stderr=subprocess.PIPE, text=True,
+                             env={**env, "KERAS_DISTRIBUTION_JOB_ADDRESSES": addresses,
+                                  "KERAS_DISTRIBUTION_NUM_PROCESSES": "2",
+                                  "KERAS_DISTRIBUTION_PROCESS_ID": str(k)})
+            for k in (0, 1)]
+
+
+def _wait(runs):
+    for run in runs:
+        _, err = run.communicate(timeout=600)
+        assert run.returncode == 0, err[-3000:]
+
+
+def _results(tmp_path, names):
+    results = []
+    for name in names:
+        with open(tmp_path / f"{name}.json") as f:
+            results.append(json.load(f))
+    return results
+
+
+def test_two_jax_processes_each_read_and_decode_half_of_every_batch(tmp_path):
+    """Streaming a photo folder: each process decodes only its half of every
+    global batch (and, after training, the whole test split on its own); the
+    two train like one process."""
+    from photos import make_folder
+
+    folder = make_folder(str(tmp_path / "photos"), 120, classes=3, seed=2)
+    env, _ = _jax_env(tmp_path)
     script = [sys.executable, os.path.join(HERE, "multi_process_run.py"), str(tmp_path)]
+    single = subprocess.Popen(script + ["single", "none", "whole", folder],
+                              stderr=subprocess.PIPE, text=True, env=env)
+    _wait(_distributed(script + [folder], env, "whole") + [single])
+    first, second, single = _results(tmp_path, ("process0", "process1", "single"))
+    assert first["steps"] == single["steps"] == 2 * 5  # 81 training images, batches of 16
+    # Half of each global batch of 16, the test split alone after training,
+    # and one half batch more: Keras' JAX trainer reads a batch of a fresh
+    # iterator to build its step functions. One process alone reads all 16.
+    for process in (first, second):
+        assert process["decoded"] == first["steps"] * 8 + first["test_images"] + 8
+    np.testing.assert_allclose(first["loss"], single["loss"], rtol=0.02)
 
-    def distributed(phase):
-        addresses = f"localhost:{_free_port()},localhost:{_free_port()}"
-        return [subprocess.Popen(script + [f"process{k}", "jax", phase], stderr=subprocess.PIPE,
-                                 text=True, env={**env,
-                                                 "KERAS_DISTRIBUTION_JOB_ADDRESSES": addresses,
-                                                 "KERAS_DISTRIBUTION_NUM_PROCESSES": "2",
-                                                 "KERAS_DISTRIBUTION_PROCESS_ID": str(k)})
-                for k in (0, 1)]
 
-    def wait(runs):
-        for run in runs:
-            _, err = run.communicate(timeout=600)
-            assert run.returncode == 0, err[-3000:]
-
+def test_two_jax_processes_stopped_and_resumed_train_like_one(tmp_path):
+    """Two processes train one epoch and stop; two new processes resume the
+    run (as after a crash) and finish it; one process trains it whole."""
+    env, scratch = _jax_env(tmp_path)
+    script = [sys.executable, os.path.join(HERE, "multi_process_run.py"), str(tmp_path)]
     single = subprocess.Popen(script + ["single", "none", "whole"], stderr=subprocess.PIPE,
                               text=True, env=env)
-    wait(distributed("first"))
+    _wait(_distributed(script, env, "first"))
     with open(tmp_path / "run-jax" / "state.json") as f:
         assert json.load(f)["epoch"] == 1
-    wait(distributed("resume") + [single])
-    results = {}
-    for name in ("process0", "process1", "single"):
-        with open(tmp_path / f"{name}.json") as f:
-            results[name] = json.load(f)
-    first, second, single = results["process0"], results["process1"], results["single"]
+    _wait(_distributed(script, env, "resume") + [single])
+    first, second, single = _results(tmp_path, ("process0", "process1", "single"))
     assert first == second  # one training seen from both processes
     assert (first["replicas"], single["replicas"]) == (2, 1)
     assert first["steps"] == single["steps"] == 2 * 8

@@ -111,7 +111,7 @@ def test_a_photo_folder_gets_photo_defaults(photo_folder):
             "dataset": "folder", "data_dir": photo_folder, "epochs": 1,
             "validation_size": 0.2}))
     recipe = splits.applied_to(load_recipe("fashion_mnist", {"epochs": 1}))
-    assert (recipe.model, recipe.augment) == ("ResNet18", "imagenet")
+    assert (recipe.model, recipe.augment, recipe.batch_size) == ("ResNet18", "imagenet", 32)
     assert splits.size == (112, 112) and splits.spec.crop_fraction == 0.875
     assert any(n.startswith("input 112×112×3: the median shorter side") for n in splits.notes)
     assert any(n.startswith("in memory: 241 images decode") for n in splits.notes)
@@ -131,7 +131,7 @@ def test_memory_estimate_halves_the_batch_or_stops_with_one_line(photo_folder):
         splits = load_splits(load_recipe("fashion_mnist", {
             "dataset": "folder", "data_dir": photo_folder, "epochs": 1, "loading": "stream",
             "validation_size": 0.2}))
-    recipe = splits.applied_to(load_recipe("fashion_mnist", {"epochs": 1}))
+    recipe = splits.applied_to(load_recipe("fashion_mnist", {"epochs": 1, "batch_size": 128}))
     model = keras_resnet.ResNet18(input_shape=(112, 112, 3), classes=3)
     parts = estimate(model, 128, splits)
     # ResNet-18 at 112×112: about 1.5 M output elements an image, 11 M weights.
@@ -154,7 +154,7 @@ def test_a_streamed_folder_trains_past_bad_files_and_names_them(photo_folder, tm
 
     recipe = load_recipe("fashion_mnist", {
         "dataset": "folder", "data_dir": photo_folder, "image_size": 48, "loading": "stream",
-        "validation_size": 0.2, "test_size": 0.2, "batch_size": 16, "epochs": 3,
+        "validation_size": 0.2, "test_size": 0.2, "batch_size": 16, "epochs": 6,
         "warmup_epochs": 0.3})
     with pytest.warns(UserWarning, match="empty.jpg"):
         summary = train(recipe, str(tmp_path / "run"), verbose=0)
@@ -163,7 +163,8 @@ def test_a_streamed_folder_trains_past_bad_files_and_names_them(photo_folder, tm
         [os.path.basename(p) for p in summary["skipped_files"]] == ["empty.jpg"])
     with open(tmp_path / "run" / "config.json") as f:
         config = json.load(f)
-    assert config["recipe"]["model"] == "ResNet18" and config["recipe"]["loading"] == "stream"
+    assert config["recipe"]["model"] == "ResNet20"  # 48 px: below the photo size
+    assert config["recipe"]["loading"] == "stream"
     assert any(n.startswith("streaming the files") for n in config["adapted_to_data"])
-    # 3 classes: chance is 1/3. Measured: see the comment's figure in the commit.
+    # 3 classes: chance is 1/3. Measured 0.92 and 1.00 (2-core AVX-512 EPYC).
     assert summary["test"]["accuracy"] > 0.6

@@ -26,18 +26,24 @@ class Splits:
     def applied_to(self, recipe):
         """`recipe` with its "auto" settings as resolved for this data."""
         return replace(recipe, **{key: value for key, value in self.adapted.items()
-                                  if getattr(recipe, key) == "auto"})
+                                  if getattr(recipe, key) == AUTO[key]})
 
     def skipped_files(self):
         """Files left out: unreadable headers, failed up-front decodes, and
         files that failed to decode in a stream so far."""
-        streamed = self.train[0].log.failed_paths() if self.streaming else []
+        streamed = (self.train[0].log.failed_paths()
+                    if isinstance(self.train[0], FileImages) else [])
         return sorted({*self.skipped, *streamed})
+
+    def files_decoded(self):
+        """Files this process's streams have read and decoded so far (None
+        when the images are in memory)."""
+        return self.train[0].log.decoded if isinstance(self.train[0], FileImages) else None
 
     @property
     def streaming(self):
-        """Whether the images are files read at every step (else arrays in memory)."""
-        return isinstance(self.train[0], FileImages)
+        """Whether the images are read at every step (else arrays in memory)."""
+        return not isinstance(self.train[0], np.ndarray)
 
     @property
     def size(self):
@@ -124,10 +130,14 @@ def load_splits(recipe):
         adapted, notes = auto_choices(recipe, size)
         spec = input_spec(replace(recipe, **adapted), size,
                           recipe.channels or (1 if native_channels == 1 else 3))
-        (x, y), test, class_names, how = tfds_source.load(name, recipe.data_dir, spec,
-                                                          recipe.loading)
+        (x, y), carved, test, class_names, how = tfds_source.load(
+            name, recipe.data_dir, spec, recipe.loading, validation_size, recipe.split_seed)
         notes.append(how)
         skipped = ()
+        if y is None:  # streamed: the validation split is carved by record id
+            empty = (np.zeros((0, *spec.size, spec.channels), np.uint8), np.zeros(0, np.int64))
+            return _limited(recipe, Splits((x, None), carved or empty, test,
+                                           class_names, spec, (), tuple(notes), adapted))
     else:
         (x, y), test = fashion_mnist.load(recipe.data_dir or None)
         class_names, skipped = fashion_mnist.CLASSES, ()
@@ -135,23 +145,37 @@ def load_splits(recipe):
         adapted, notes = auto_choices(recipe, size)
         spec = input_spec(replace(recipe, **adapted), size, recipe.channels or 1)
     val, train = _carve(y, validation_size, rng, "validation_size")
+    return _limited(recipe, Splits((x[train], y[train]), (x[val], y[val]), test,
+                                   tuple(class_names), spec, tuple(skipped), tuple(notes),
+                                   adapted))
+
+
+def _limited(recipe, splits):
+    """`splits` with the recipe's train_limit and test_limit applied."""
+    train, test = splits.train, splits.test
     if recipe.train_limit:
-        train = train[:recipe.train_limit]
+        train = tuple(a if a is None else a[:recipe.train_limit] for a in train)
     if recipe.test_limit:
-        test = (test[0][:recipe.test_limit], test[1][:recipe.test_limit])
-    return Splits((x[train], y[train]), (x[val], y[val]), test, tuple(class_names),
-                  spec, tuple(skipped), tuple(notes), adapted)
+        test = tuple(a if a is None else a[:recipe.test_limit] for a in test)
+    return replace(splits, train=train, test=test)
+
+
+AUTO = {"model": "auto", "augment": "auto", "batch_size": 0}  # the settings' "choose" values
 
 
 def auto_choices(recipe, size):
-    """({setting: value}, notes) for the recipe's "auto" model and augment:
-    below PHOTO_SIZE, the CIFAR ResNet-20 with padded crops; from it up, an
-    ImageNet-style ResNet-18 (strided stem and pooling) with random resized
-    crops."""
+    """({setting: value}, notes) for the recipe's "auto" model, augment and
+    batch size (0): below PHOTO_SIZE, the CIFAR ResNet-20 with padded crops in
+    batches of 128; from it up, an ImageNet-style ResNet-18 (strided stem and
+    pooling) with random resized crops in batches of 32 (four times the steps
+    of an epoch: on 5,000 photos, 0.99 validation accuracy after the first
+    epoch where 128 gave 0.19; README, "Your own photos")."""
     photo = size >= PHOTO_SIZE
     choices = {"model": "ResNet18" if photo else "ResNet20",
-               "augment": "imagenet" if photo else "cifar"}
-    adapted = {key: value for key, value in choices.items() if getattr(recipe, key) == "auto"}
+               "augment": "imagenet" if photo else "cifar",
+               "batch_size": 32 if photo else 128}
+    adapted = {key: value for key, value in choices.items()
+               if getattr(recipe, key) == AUTO[key]}
     why = (f"an input of {size} px is photo-sized (>= {PHOTO_SIZE})" if photo else
            f"an input of {size} px is small (< {PHOTO_SIZE})")
     return adapted, [f"{key} {value}: {why}" for key, value in adapted.items()]

@@ -11,18 +11,17 @@ from keras_resnet.training.data import eval_split, load_splits
 from keras_resnet.training.recipe import make_recipe
 
 
-def evaluate(model, dataset, labels, class_names):
-    """Accuracy, per-class accuracy and confusion matrix (rows: true class).
-    Batches with weights (a streamed split's) leave out the images of weight 0:
-    files that failed to decode."""
-    predicted, kept = [], []
+def evaluate(model, dataset, class_names):
+    """Accuracy, per-class accuracy and confusion matrix (rows: true class) of
+    an evaluation dataset's (images, one-hot labels[, weights]) batches; images
+    of weight 0 (files that failed to decode in a stream) are left out."""
+    predicted, labels, kept = [], [], []
     for batch in dataset.as_numpy_iterator():
         predicted.append(np.argmax(model.predict_on_batch(batch[0]), axis=-1))
-        kept.append(np.asarray(batch[2]) > 0 if len(batch) == 3 else
-                    np.ones(len(predicted[-1]), bool))
+        labels.append(np.argmax(batch[1], axis=-1))
+        kept.append(batch[2] > 0 if len(batch) == 3 else np.ones(len(labels[-1]), bool))
     kept = np.concatenate(kept)
-    predicted = np.concatenate(predicted)[kept]
-    labels = np.asarray(labels)[kept]
+    predicted, labels = np.concatenate(predicted)[kept], np.concatenate(labels)[kept]
     k = len(class_names)
     confusion = np.zeros((k, k), np.int64)
     np.add.at(confusion, (labels, predicted), 1)
@@ -40,8 +39,7 @@ def evaluate_run(run, split="test"):
     splits = load_splits(recipe)
     recipe = splits.applied_to(recipe)
     model = keras.saving.load_model(run.best, compile=False)
-    result = evaluate(model, eval_split(splits, split, recipe), getattr(splits, split)[1],
-                      splits.class_names)
+    result = evaluate(model, eval_split(splits, split, recipe), splits.class_names)
     result["checkpoint"] = run.best
     result["report"] = run.file(f"evaluation-{split}.json")
     run.write_json(f"evaluation-{split}.json", result)

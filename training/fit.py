@@ -107,8 +107,8 @@ def train(recipe, output_dir, *, resume=False, overwrite=False, verbose=1, model
 
     placement.end_training()
     best = keras.saving.load_model(run.best, compile=False)
-    evaluation = (evaluate(best, eval_split(splits, "test", recipe), splits.test[1],
-                           splits.class_names) if len(splits.test[0]) else None)
+    evaluation = (evaluate(best, eval_split(splits, "test", recipe), splits.class_names)
+                  if len(splits.test[0]) else None)
     trained = recipe.batch_size * plan["steps_per_epoch"] * len(throughput.seconds)
     summary = summarise(placement.shared.path, recipe, device, plan, model, state, evaluation,
                         splits, time.time() - start,

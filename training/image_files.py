@@ -54,21 +54,22 @@ class FileImages:
 
 
 class DecodeLog:
-    """The files of a folder that failed to decode inside a stream, by index."""
+    """How many files of a folder this process's streams decoded, and which
+    failed, by index."""
 
     def __init__(self, paths):
         self.paths = list(paths)
         self.index = {p: i for i, p in enumerate(self.paths)}
         self.failed = set()
+        self.decoded = 0
         self._lock = threading.Lock()
 
     def record(self, indices, ok):
         """Called from the stream (tf.numpy_function) with a batch's file indices
         and decode flags; returns `ok` unchanged."""
-        bad = indices[~ok]
-        if len(bad):
-            with self._lock:
-                self.failed.update(int(i) for i in bad)
+        with self._lock:
+            self.decoded += len(indices)
+            self.failed.update(int(i) for i in indices[~ok])
         return ok
 
     def failed_paths(self):

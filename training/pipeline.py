@@ -15,6 +15,7 @@ from keras_resnet.arguments import invalid
 from keras_resnet.training import image_files
 from keras_resnet.training.augment import augment_for_train, mix_batch, preprocess_for_eval
 from keras_resnet.training.image_files import FileImages
+from keras_resnet.training.tfds_source import TfdsRecords
 
 AUTOTUNE = tf.data.AUTOTUNE
 PARALLEL_FILES = 16  # files decoded at once by a streaming pipeline
@@ -43,7 +44,7 @@ def train_stream(images, labels, num_classes, *, batch_size, seed, start_step,
     """
     n = len(images)
     batches_per_epoch = batches_per_pass(n, batch_size)
-    labels = tf.constant(labels, tf.int64)
+    labels = None if labels is None else tf.constant(labels, tf.int64)
     per_epoch = batches_per_epoch * batch_size
     seed = tf.constant(seed, tf.int64)
     process, processes = shard
@@ -61,13 +62,23 @@ def train_stream(images, labels, num_classes, *, batch_size, seed, start_step,
 
     first_epoch = start_step // batches_per_epoch
     skip = (start_step % batches_per_epoch) * batch_size
-    stream = (tf.data.Dataset.range(first_epoch, tf.int64.max)
-              .flat_map(epoch_elements)
-              .skip(skip)
-              .take((total_steps - start_step) * batch_size))
+    if isinstance(images, TfdsRecords):
+        elements = _record_elements(images, seed, first_epoch,
+                                    -(-total_steps // batches_per_epoch), per_epoch)
+    else:
+        elements = tf.data.Dataset.range(first_epoch, tf.int64.max).flat_map(epoch_elements)
+    stream = elements.skip(skip).take((total_steps - start_step) * batch_size)
     if processes > 1:
-        stream = stream.filter(lambda position, _: position % batch_size // local == process)
-    if isinstance(images, FileImages):
+        stream = stream.filter(lambda position, *_: position % batch_size // local == process)
+    if isinstance(images, TfdsRecords):
+        def load_record(position, contents, label):
+            return image_files.augment(contents, element_seed(position), spec, augmentation)
+
+        stream = _decoded(stream, load_record, spec, deterministic).map(
+            lambda position, contents, label, image, ok: (
+                image, tf.one_hot(label, num_classes), tf.cast(ok, tf.float32)),
+            num_parallel_calls=AUTOTUNE).batch(local, drop_remainder=True)
+    elif isinstance(images, FileImages):
         stream = _decoded_files(stream, images, labels, num_classes, spec, augmentation,
                                 element_seed, deterministic, class_weights).batch(
                                     local, drop_remainder=True).map(_logged(images.log))
@@ -92,6 +103,27 @@ def train_stream(images, labels, num_classes, *, batch_size, seed, start_step,
     return _with_options(stream.prefetch(AUTOTUNE), deterministic)
 
 
+def _record_elements(records, seed, first_epoch, end_epoch, per_epoch):
+    """(position, encoded image, label) of data epochs first_epoch..end_epoch-1
+    of streamed TFDS records, each epoch's order seeded by (seed, epoch)."""
+    epochs = [records.dataset(shuffle_seed=(int(seed) * 1_000_003 + epoch) % 2**31)
+              .take(per_epoch) for epoch in range(first_epoch, end_epoch)]
+    records_in_order = epochs[0]
+    for epoch in epochs[1:]:
+        records_in_order = records_in_order.concatenate(epoch)
+    positions = tf.data.Dataset.range(first_epoch * per_epoch, tf.int64.max)
+    return tf.data.Dataset.zip((positions, records_in_order)).map(
+        lambda position, record: (position, *record))
+
+
+def _decoded(stream, load, spec, deterministic):
+    """Elements → (*element, image, ok), `load(*element)` run on PARALLEL_FILES
+    elements at once, a failure giving a black image and ok False."""
+    return stream.interleave(image_files.guarded(load, (spec.height, spec.width, spec.channels)),
+                             cycle_length=PARALLEL_FILES, num_parallel_calls=AUTOTUNE,
+                             deterministic=deterministic)
+
+
 def _decoded_files(stream, files, labels, num_classes, spec, augmentation, element_seed,
                    deterministic, class_weights):
     """(position, index) elements → (image, one-hot label, weight, file, ok), each
@@ -109,10 +141,8 @@ def _decoded_files(stream, files, labels, num_classes, spec, augmentation, eleme
         return (image, tf.one_hot(labels[index], num_classes),
                 tf.cast(ok, tf.float32) * weights[labels[index]], folder_index[index], ok)
 
-    return (stream.interleave(image_files.guarded(load, (spec.height, spec.width, spec.channels)),
-                              cycle_length=PARALLEL_FILES, num_parallel_calls=AUTOTUNE,
-                              deterministic=deterministic)
-            .map(label, num_parallel_calls=AUTOTUNE, deterministic=deterministic))
+    return _decoded(stream, load, spec, deterministic).map(
+        label, num_parallel_calls=AUTOTUNE, deterministic=deterministic)
 
 
 def _logged(log):
@@ -143,6 +173,19 @@ def eval_dataset(images, labels, num_classes, *, batch_size, spec, shard=(0, 1))
     index = tf.data.Dataset.range(len(images))
     if processes > 1:
         index = index.filter(lambda i: i % batch_size // local == process)
+    if isinstance(images, TfdsRecords):
+        records = tf.data.Dataset.zip((tf.data.Dataset.range(tf.int64.max), images.dataset()))
+        if processes > 1:
+            records = records.filter(lambda i, _: i % batch_size // local == process)
+
+        def load_record(i, record):
+            return preprocess_for_eval(image_files.decode(record[0], spec.channels), spec)
+
+        ds = _decoded(records, load_record, spec, True).map(
+            lambda i, record, image, ok: (image, tf.one_hot(record[1], num_classes),
+                                          tf.cast(ok, tf.float32)))
+        return _with_options(_counted(ds.batch(local), len(images), batch_size, shard)
+                             .prefetch(AUTOTUNE), True)
     labels = tf.constant(labels, tf.int64)
     if isinstance(images, FileImages):
         paths = tf.constant(images.paths.astype(str))
@@ -159,12 +202,23 @@ def eval_dataset(images, labels, num_classes, *, batch_size, spec, shard=(0, 1))
               .map(lambda i, image, ok: (image, tf.one_hot(labels[i], num_classes),
                                          tf.cast(ok, tf.float32), folder_index[i], ok))
               .batch(local).map(_logged(images.log)))
-        return _with_options(ds.prefetch(AUTOTUNE), True)
+        return _with_options(_counted(ds, len(images), batch_size, shard).prefetch(AUTOTUNE),
+                             True)
     pixels = tf.constant(images)
     ds = index.map(lambda i: (preprocess_for_eval(pixels[i], spec),
                               tf.one_hot(labels[i], num_classes)),
                    num_parallel_calls=AUTOTUNE)
     return _with_options(ds.batch(local).cache().prefetch(AUTOTUNE), True)
+
+
+def _counted(batches, n, batch_size, shard):
+    """`batches` of this process's share of `n` elements, with their count
+    stated (an interleaved dataset's is unknown, and Keras warns that such a
+    validation set "ran out of data" when it ends)."""
+    process, processes = shard
+    local = batch_size // processes
+    mine = n // batch_size * local + max(0, min(local, n % batch_size - process * local))
+    return batches.apply(tf.data.experimental.assert_cardinality(-(-mine // local)))
 
 
 def _with_options(ds, deterministic):

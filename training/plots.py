@@ -29,18 +29,25 @@ def plot_curves(history, path):
     save_figure(figure, path)
 
 
+MAX_LABELLED_CLASSES = 30  # above this, the heat map has no counts or class names
+
+
 def plot_confusion(confusion, class_names, path):
-    """The confusion matrix as a heat map with counts."""
+    """The confusion matrix as a heat map with counts (a plain heat map of a
+    fixed size for more than MAX_LABELLED_CLASSES classes: ImageNet's 1,000
+    would need a million labels)."""
     confusion = np.asarray(confusion)
     k = len(class_names)
-    figure, ax = plt.subplots(figsize=(1 + 0.7 * k, 0.8 + 0.6 * k))
+    labelled = k <= MAX_LABELLED_CLASSES
+    figure, ax = plt.subplots(figsize=(1 + 0.7 * k, 0.8 + 0.6 * k) if labelled else (10, 9))
     ax.imshow(confusion, cmap="Blues")
-    ax.set_xticks(range(k), class_names, rotation=45, ha="right")
-    ax.set_yticks(range(k), class_names)
+    if labelled:
+        ax.set_xticks(range(k), class_names, rotation=45, ha="right")
+        ax.set_yticks(range(k), class_names)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     threshold = confusion.max() / 2
-    for i in range(k):
+    for i in range(k if labelled else 0):
         for j in range(k):
             ax.text(j, i, str(confusion[i, j]), ha="center", va="center", fontsize=7,
                     color="white" if confusion[i, j] > threshold else "black")

@@ -42,7 +42,7 @@ class Recipe:
     epochs: int = 0  # set epochs or steps
     steps: int = 0
     steps_per_epoch: int = 0  # 0: one pass over the training images
-    batch_size: int = 128
+    batch_size: int = 128  # 0: 128 below 64 px, 32 from 64 px up (data.auto_choices)
     optimizer: str = "sgd"  # "sgd" (Nesterov momentum) or "adamw"
     learning_rate: float = 0.1
     momentum: float = 0.9
@@ -87,8 +87,9 @@ CHOICES = {
     "distribute": ("none", "mirrored", "jax"),
     "channels": (0, 1, 3),
 }
-POSITIVE = ("batch_size", "learning_rate", "steps_per_execution")
-NON_NEGATIVE = ("epochs", "steps", "steps_per_epoch", "validation_size", "test_size",
+POSITIVE = ("learning_rate", "steps_per_execution")
+NON_NEGATIVE = ("batch_size", "epochs", "steps", "steps_per_epoch", "validation_size",
+                "test_size",
                 "image_size", "train_limit",
                 "test_limit", "weight_decay", "warmup_epochs", "label_smoothing", "ema",
                 "clipnorm", "pad", "erase", "mixup", "cutmix", "momentum")
