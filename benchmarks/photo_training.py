@@ -50,12 +50,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder")
     parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--steps", type=int, default=0, help="instead of --epochs")
     parser.add_argument("--set", type=setting, action="append", default=[])
     parser.add_argument("--output", default=None)
     args = parser.parse_args()
     start = time.perf_counter()
+    schedule = {"steps": args.steps, "epochs": 0} if args.steps else {"epochs": args.epochs}
     recipe = load_recipe("fashion_mnist", {"dataset": "folder", "data_dir": args.folder,
-                                           "epochs": args.epochs, **dict(args.set)})
+                                           **schedule, **dict(args.set)})
     timer = FirstSteps(start)
     output = args.output or tempfile.mkdtemp(prefix="photo-run-")
     summary = train(recipe, output, verbose=2, callbacks=[timer], overwrite=True)

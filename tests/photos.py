@@ -45,18 +45,19 @@ def photo(label, classes, seed, size=SIZE):
 
 
 def _write(job):
-    root, class_name, label, classes, index, seed, quality = job
+    root, class_name, label, classes, index, seed, quality, size = job
     path = os.path.join(root, class_name, f"{index:06d}.jpg")
-    Image.fromarray(photo(label, classes, seed)).save(path, quality=quality)
+    Image.fromarray(photo(label, classes, seed, size)).save(path, quality=quality)
 
 
-def make_folder(root, images, classes=10, seed=0, quality=85, workers=1):
-    """Writes `images` JPEGs (balanced over `classes`) under `root`; returns root."""
+def make_folder(root, images, classes=10, seed=0, quality=85, workers=1, size=SIZE):
+    """Writes `images` JPEGs of `size` (width, height), balanced over
+    `classes`, under `root`; returns root."""
     names = [f"class_{k:02d}" for k in range(classes)]
     for name in names:
         os.makedirs(os.path.join(root, name), exist_ok=True)
-    jobs = [(root, names[i % classes], i % classes, classes, i, seed * 1_000_003 + i, quality)
-            for i in range(images)]
+    jobs = [(root, names[i % classes], i % classes, classes, i, seed * 1_000_003 + i, quality,
+             size) for i in range(images)]
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
             list(pool.map(_write, jobs, chunksize=256))
@@ -73,6 +74,8 @@ if __name__ == "__main__":
     parser.add_argument("--classes", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=os.cpu_count())
+    parser.add_argument("--size", default="320x240", help="width x height of every photo")
     args = parser.parse_args()
-    make_folder(args.out, args.images, args.classes, args.seed, workers=args.workers)
+    size = tuple(int(side) for side in args.size.split("x"))
+    make_folder(args.out, args.images, args.classes, args.seed, workers=args.workers, size=size)
     print(f"{args.images} images in {args.out}")

@@ -169,16 +169,34 @@ def _scaled_window(contents, begin, size, channels, ratio):
     return image[top:top + height, left:left + width]
 
 
-def guarded(load, placeholder_shape):
-    """An interleave function over stream elements that never raises:
-    `load(*element)` → image becomes (*element, image, ok), with a black
-    `placeholder_shape` image and ok False where reading or decoding failed."""
+def guarded(elements, load, placeholder_shape, chunk, parallel, deterministic):
+    """`elements` (tuples whose first field is unique, e.g. a stream position)
+    → (*element, image, ok), `load(*element)` → image decoded for `parallel`
+    chunks of `chunk` elements at once. A chunk whose load fails for some
+    elements keeps them, after the others, with a black `placeholder_shape`
+    image and ok False: every chunk keeps its elements, so batches that are
+    whole chunks keep theirs (an error per element would cost a dataset per
+    element: 40% of the pipeline's time on small photos)."""
 
-    def one(*element):
-        good = (tf.data.Dataset.from_tensors(element)
-                .map(lambda *e: (*e, load(*e), True)).ignore_errors())
-        fallback = tf.data.Dataset.from_tensors(
-            (*element, tf.zeros(placeholder_shape, tf.float32), False))
-        return good.concatenate(fallback).take(1)
+    def one_chunk(*fields):
+        survivors = (tf.data.Dataset.from_tensor_slices(fields)
+                     .map(lambda *e: (*e, load(*e))).ignore_errors().batch(chunk))
+        nothing = tf.data.Dataset.from_tensors((*tf.nest.map_structure(lambda f: f[:0], fields),
+                                                tf.zeros((0, *placeholder_shape))))
 
-    return one
+        def complete(*batch):
+            *kept, images = batch
+            lost = tf.reduce_all(fields[0][:, None] != kept[0][None, :], axis=1)
+            missing = tf.reduce_sum(tf.cast(lost, tf.int32))
+            rows = tf.nest.map_structure(
+                lambda k, f: tf.concat([k, tf.boolean_mask(f, lost)], 0), tuple(kept), fields)
+            ok = tf.concat([tf.ones_like(kept[0], tf.bool), tf.zeros([missing], tf.bool)], 0)
+            images = tf.concat([images, tf.zeros((missing, *placeholder_shape))], 0)
+            return (*rows, images, ok)
+
+        return survivors.concatenate(nothing).take(1).map(complete).unbatch()
+
+    return elements.batch(chunk).interleave(one_chunk, cycle_length=parallel,
+                                            block_length=chunk,
+                                            num_parallel_calls=tf.data.AUTOTUNE,
+                                            deterministic=deterministic)

@@ -1,8 +1,9 @@
 """An image folder tree as a dataset: ROOT/<class name>/<image files>.
 
-`scan` lists the files and reads every header (cheap: no pixel is decoded):
-files that are empty or not images are skipped, with one warning naming
-them. `choose_loading` then picks the path, from the decoded size against the
+`scan` lists the files and reads the first bytes of each (cheap: no pixel
+is decoded): files that are empty or not images are skipped, with one
+warning naming them; a file whose body is broken is named when decoding it
+fails. `choose_loading` then picks the path, from the decoded size against the
 memory available and from how long decoding everything up front would take:
 
 - in memory (`decode_all`): every file decoded once (`keras_resnet.edge.images.decode`,
@@ -29,6 +30,7 @@ MEMORY_SHARE = 0.25  # ... and at most this share of the memory available
 MAX_DECODE_SECONDS = 15  # the longest up-front decode the in-memory path may take
 DECODE_SAMPLE = 24  # files decoded to time the up-front decode
 SAMPLED = 500  # image headers read to choose the defaults
+READERS = 8  # threads reading file headers
 GREY_MODES = ("1", "L", "LA", "I", "I;16", "F")
 
 
@@ -51,8 +53,12 @@ def scan(root):
                              f"({', '.join(images.EXTENSIONS)})")
         paths += [os.path.join(root, name, f) for f in files]
         labels += [label] * len(files)
-    with ThreadPoolExecutor(8) as pool:
-        readable = list(pool.map(_header_ok, paths, chunksize=256))
+    with ThreadPoolExecutor(READERS) as pool:  # parallel reads: a cold disk waits on each
+        parts = pool.map(lambda part: [_header_ok(p) for p in part],
+                         [paths[k::READERS] for k in range(READERS)])
+    readable = np.empty(len(paths), bool)
+    for k, part in enumerate(parts):
+        readable[k::READERS] = part
     skipped = [p for p, ok in zip(paths, readable) if not ok]
     _warn_skipped(skipped)
     keep = np.flatnonzero(readable)
@@ -61,14 +67,16 @@ def scan(root):
     return [paths[i] for i in keep], labels, tuple(class_names), skipped
 
 
-def _header_ok(path):
-    """Whether the file's header is an image's (PIL reads no pixels for this)."""
-    from PIL import Image
+MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM")
 
+
+def _header_ok(path):
+    """Whether the file starts as a JPEG, PNG, GIF or BMP does: one small read
+    (a full header parse took 150 µs a file, 7 s for 50,000, most of it Python)."""
     try:
-        with Image.open(path) as image:
-            return min(image.size) > 0
-    except images.UNREADABLE:
+        with open(path, "rb") as f:
+            return f.read(8).startswith(MAGIC)
+    except OSError:
         return False
 
 

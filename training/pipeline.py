@@ -7,6 +7,7 @@ with a seed folded from (seed, k). A run resumed after step s starts the
 stream at step s and sees exactly the batches an uninterrupted run would.
 """
 
+import math
 from dataclasses import dataclass
 
 import tensorflow as tf
@@ -18,7 +19,8 @@ from keras_resnet.training.image_files import FileImages
 from keras_resnet.training.tfds_source import TfdsRecords
 
 AUTOTUNE = tf.data.AUTOTUNE
-PARALLEL_FILES = 16  # files decoded at once by a streaming pipeline
+CHUNK = 16  # streamed elements decoded together (a divisor of the batch)
+PARALLEL_CHUNKS = 4  # chunks decoded at once
 
 
 @dataclass
@@ -74,13 +76,13 @@ def train_stream(images, labels, num_classes, *, batch_size, seed, start_step,
         def load_record(position, contents, label):
             return image_files.augment(contents, element_seed(position), spec, augmentation)
 
-        stream = _decoded(stream, load_record, spec, deterministic).map(
+        stream = _decoded(stream, load_record, spec, deterministic, local).map(
             lambda position, contents, label, image, ok: (
                 image, tf.one_hot(label, num_classes), tf.cast(ok, tf.float32)),
             num_parallel_calls=AUTOTUNE).batch(local, drop_remainder=True)
     elif isinstance(images, FileImages):
         stream = _decoded_files(stream, images, labels, num_classes, spec, augmentation,
-                                element_seed, deterministic, class_weights).batch(
+                                element_seed, deterministic, class_weights, local).batch(
                                     local, drop_remainder=True).map(_logged(images.log))
     else:
         pixels = tf.constant(images)
@@ -116,16 +118,16 @@ def _record_elements(records, seed, first_epoch, end_epoch, per_epoch):
         lambda position, record: (position, *record))
 
 
-def _decoded(stream, load, spec, deterministic):
-    """Elements → (*element, image, ok), `load(*element)` run on PARALLEL_FILES
-    elements at once, a failure giving a black image and ok False."""
-    return stream.interleave(image_files.guarded(load, (spec.height, spec.width, spec.channels)),
-                             cycle_length=PARALLEL_FILES, num_parallel_calls=AUTOTUNE,
-                             deterministic=deterministic)
+def _decoded(stream, load, spec, deterministic, local_batch):
+    """Elements → (*element, image, ok), a failed `load(*element)` giving a
+    black image and ok False (`image_files.guarded`, in chunks that divide
+    the batch)."""
+    return image_files.guarded(stream, load, (spec.height, spec.width, spec.channels),
+                               math.gcd(local_batch, CHUNK), PARALLEL_CHUNKS, deterministic)
 
 
 def _decoded_files(stream, files, labels, num_classes, spec, augmentation, element_seed,
-                   deterministic, class_weights):
+                   deterministic, class_weights, local):
     """(position, index) elements → (image, one-hot label, weight, file, ok), each
     file read and augmented in parallel; a failed decode gives weight 0."""
     paths = tf.constant(files.paths.astype(str))
@@ -141,7 +143,7 @@ def _decoded_files(stream, files, labels, num_classes, spec, augmentation, eleme
         return (image, tf.one_hot(labels[index], num_classes),
                 tf.cast(ok, tf.float32) * weights[labels[index]], folder_index[index], ok)
 
-    return _decoded(stream, load, spec, deterministic).map(
+    return _decoded(stream, load, spec, deterministic, local).map(
         label, num_parallel_calls=AUTOTUNE, deterministic=deterministic)
 
 
@@ -181,7 +183,7 @@ def eval_dataset(images, labels, num_classes, *, batch_size, spec, shard=(0, 1))
         def load_record(i, record):
             return preprocess_for_eval(image_files.decode(record[0], spec.channels), spec)
 
-        ds = _decoded(records, load_record, spec, True).map(
+        ds = _decoded(records, load_record, spec, True, local).map(
             lambda i, record, image, ok: (image, tf.one_hot(record[1], num_classes),
                                           tf.cast(ok, tf.float32)))
         return _with_options(_counted(ds.batch(local), len(images), batch_size, shard)
@@ -195,10 +197,7 @@ def eval_dataset(images, labels, num_classes, *, batch_size, spec, shard=(0, 1))
             return preprocess_for_eval(image_files.decode(tf.io.read_file(paths[i]),
                                                           spec.channels), spec)
 
-        ds = (index.interleave(image_files.guarded(load, (spec.height, spec.width,
-                                                           spec.channels)),
-                               cycle_length=PARALLEL_FILES, num_parallel_calls=AUTOTUNE,
-                               deterministic=True)
+        ds = (_decoded(index.map(lambda i: (i,)), lambda i: load(i), spec, True, local)
               .map(lambda i, image, ok: (image, tf.one_hot(labels[i], num_classes),
                                          tf.cast(ok, tf.float32), folder_index[i], ok))
               .batch(local).map(_logged(images.log)))
