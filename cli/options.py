@@ -69,6 +69,9 @@ def recipe_overrides(args, keys, settings=()):
     for key in keys:
         if getattr(args, key) is not None:
             overrides[key] = getattr(args, key)
+    if getattr(args, "batch_size", None) is not None and args.batch_size < 1:
+        # A recipe's 0 means "chosen for the data"; the option names a batch.
+        raise invalid("batch_size", args.batch_size, "> 0", error=UserError)
     if getattr(args, "epochs", None) is not None:
         overrides.update(epochs=args.epochs, steps=0)
     if getattr(args, "steps", None) is not None:

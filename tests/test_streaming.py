@@ -134,8 +134,8 @@ def test_memory_estimate_halves_the_batch_or_stops_with_one_line(photo_folder):
     recipe = splits.applied_to(load_recipe("fashion_mnist", {"epochs": 1, "batch_size": 128}))
     model = keras_resnet.ResNet18(input_shape=(112, 112, 3), classes=3)
     parts = estimate(model, 128, splits)
-    # ResNet-18 at 112×112: about 1.5 M output elements an image, 11 M weights.
-    assert 2 * GIB < parts["activations"] < 4 * GIB
+    # ResNet-18 at 112×112: about 2.4 M layer output elements an image, 11 M weights.
+    assert 1 * GIB < parts["activations"] < 2 * GIB
     assert parts["total"] == sum(v for k, v in parts.items() if k != "total")
     same, notes = fit_batch_to_memory(recipe, model, splits, "float32", 64 * GIB)
     assert same.batch_size == 128 and notes == []
