@@ -123,7 +123,9 @@ def test_batch_larger_than_the_training_set_is_capped_and_said(tmp_path):
     summary = train(recipe, str(tmp_path / "run"), verbose=0)
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["recipe"]["batch_size"] == 100
+    small = "an input of 28 px is small (< 64)"
     assert config["adapted_to_data"] == [
+        f"model ResNet20: {small}", f"augment cifar: {small}", f"batch_size 128: {small}",
         "batch size 100: the recipe's 128 is more than the 100 training images"]
     assert summary["history"][0]["epoch"] == 1
 
