@@ -82,17 +82,19 @@ def _decode_other(contents, channels):
     return edge_preprocess.to_channels(image, channels)
 
 
-def _decode_jpeg(contents, channels, window=None, ratio=1):
+def _decode_jpeg(contents, channels, window=None, ratio=1, exact=True):
     """A JPEG (or its `window`: top, left, height, width) as float32 with
     `channels`; grey files stay exact for a grey model, colour ones go through
-    the contract's grey weights."""
+    the contract's grey weights. `exact`: PIL's accurate integer DCT (the
+    contract); else libjpeg's fast one (training crops: 1.3× faster on 2 MP
+    photos)."""
+    dct = "INTEGER_ACCURATE" if exact else "INTEGER_FAST"
 
     def decode(to):
         if window is None:
-            return tf.io.decode_jpeg(contents, channels=to, ratio=ratio,
-                                     dct_method="INTEGER_ACCURATE")
+            return tf.io.decode_jpeg(contents, channels=to, ratio=ratio, dct_method=dct)
         return tf.io.decode_and_crop_jpeg(contents, window, channels=to, ratio=ratio,
-                                          dct_method="INTEGER_ACCURATE")
+                                          dct_method=dct)
 
     if channels == 3:
         return tf.cast(decode(3), tf.float32)
@@ -147,7 +149,7 @@ def _jpeg_window(contents, begin, size, spec):
     def at(ratio):
         if ratio == 1:
             window = tf.stack([begin[0], begin[1], size[0], size[1]])
-            return lambda: _decode_jpeg(contents, spec.channels, window)
+            return lambda: _decode_jpeg(contents, spec.channels, window, exact=False)
         return lambda: _scaled_window(contents, begin, size, spec.channels, ratio)
 
     branch = at(1)
@@ -162,7 +164,7 @@ def _either(predicate, true_fn, false_fn):
 
 
 def _scaled_window(contents, begin, size, channels, ratio):
-    image = _decode_jpeg(contents, channels, ratio=ratio)
+    image = _decode_jpeg(contents, channels, ratio=ratio, exact=False)
     top, left = begin[0] // ratio, begin[1] // ratio
     height = tf.maximum(tf.minimum(size[0] // ratio, tf.shape(image)[0] - top), 1)
     width = tf.maximum(tf.minimum(size[1] // ratio, tf.shape(image)[1] - left), 1)

@@ -197,7 +197,8 @@ def eval_dataset(images, labels, num_classes, *, batch_size, spec, shard=(0, 1))
             return preprocess_for_eval(image_files.decode(tf.io.read_file(paths[i]),
                                                           spec.channels), spec)
 
-        ds = (_decoded(index.map(lambda i: (i,)), lambda i: load(i), spec, True, local)
+        singles = index.map(lambda i: (i,))
+        ds = (_decoded(singles, load, spec, True, local)
               .map(lambda i, image, ok: (image, tf.one_hot(labels[i], num_classes),
                                          tf.cast(ok, tf.float32), folder_index[i], ok))
               .batch(local).map(_logged(images.log)))
