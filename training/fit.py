@@ -145,6 +145,9 @@ def class_weights(setting, labels, classes):
     if setting == "none":
         return None
     if setting == "balanced":
+        if labels is None:  # a streamed TFDS split: its labels are not read up front
+            raise invalid("class_weight", setting, "'none' or per-class weights 'w0,w1,...' "
+                          "with a streamed TFDS dataset")
         counts = np.bincount(labels, minlength=classes)
         return {c: len(labels) / (classes * n) if n else 0.0 for c, n in enumerate(counts)}
     weights = class_weight_values(setting)

@@ -4,10 +4,11 @@
 paths of a split, indexed like the array. Its images are decoded in the
 pipeline's threads, never up front:
 
-- JPEGs of one or three components (nearly every photo) by TensorFlow, with
-  libjpeg's accurate integer DCT, the one PIL uses; the training crop is
-  decoded alone (`tf.io.decode_and_crop_jpeg`), at a DCT scale of 1/2, 1/4 or
-  1/8 when the crop is at least that many times the model's input;
+- JPEGs of one or three components (nearly every photo) by TensorFlow: whole
+  files (evaluation) with libjpeg's accurate integer DCT, the one PIL uses;
+  the training crop alone (`tf.io.decode_and_crop_jpeg`), with the fast DCT,
+  at a DCT scale of 1/2, 1/4 or 1/8 when the crop is at least that many times
+  the model's input;
 - every other file (PNG, GIF, BMP, CMYK JPEG, 16-bit) by
   `keras_resnet.edge.images.decode`, the decoder of the in-memory path and the
   edge runtime,

@@ -51,6 +51,8 @@ def train_stream(images, labels, num_classes, *, batch_size, seed, start_step,
     seed = tf.constant(seed, tf.int64)
     process, processes = shard
     local = batch_size // processes
+    weights = tf.constant(class_weights if class_weights is not None else
+                          [1.0] * num_classes, tf.float32)
 
     def epoch_elements(epoch):
         order = tf.random.experimental.stateless_shuffle(
@@ -78,11 +80,11 @@ def train_stream(images, labels, num_classes, *, batch_size, seed, start_step,
 
         stream = _decoded(stream, load_record, spec, deterministic, local).map(
             lambda position, contents, label, image, ok: (
-                image, tf.one_hot(label, num_classes), tf.cast(ok, tf.float32)),
+                image, tf.one_hot(label, num_classes), tf.cast(ok, tf.float32) * weights[label]),
             num_parallel_calls=AUTOTUNE).batch(local, drop_remainder=True)
     elif isinstance(images, FileImages):
         stream = _decoded_files(stream, images, labels, num_classes, spec, augmentation,
-                                element_seed, deterministic, class_weights, local).batch(
+                                element_seed, deterministic, weights, local).batch(
                                     local, drop_remainder=True).map(_logged(images.log))
     else:
         pixels = tf.constant(images)
@@ -127,13 +129,12 @@ def _decoded(stream, load, spec, deterministic, local_batch):
 
 
 def _decoded_files(stream, files, labels, num_classes, spec, augmentation, element_seed,
-                   deterministic, class_weights, local):
+                   deterministic, weights, local):
     """(position, index) elements → (image, one-hot label, weight, file, ok), each
-    file read and augmented in parallel; a failed decode gives weight 0."""
+    file read and augmented in parallel; the weight is the class's in `weights`,
+    0 for a failed decode."""
     paths = tf.constant(files.paths.astype(str))
     folder_index = tf.constant(files.positions())
-    weights = tf.constant(class_weights if class_weights is not None else
-                          [1.0] * num_classes, tf.float32)
 
     def load(position, index):
         return image_files.augment(tf.io.read_file(paths[index]), element_seed(position),
