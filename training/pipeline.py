@@ -5,6 +5,13 @@ is the permutation `stateless_shuffle(range(N), seed=(seed, e))`, cut into
 N // batch_size batches, and the element at global position k is augmented
 with a seed folded from (seed, k). A run resumed after step s starts the
 stream at step s and sees exactly the batches an uninterrupted run would.
+
+The images come from memory (an array indexed by the permutation), from
+files (`FileImages`: read and decoded in the stream, the random crop of a
+JPEG decoded alone) or from TFDS records (`TfdsRecords`: each data epoch in
+an order seeded by (seed, e)). Streamed batches carry weights: 0 for an image
+that failed to decode. With several processes, each keeps only its share of
+every batch's positions before anything is read.
 """
 
 import math
@@ -168,8 +175,8 @@ def batches_per_pass(n, batch_size):
 
 def eval_dataset(images, labels, num_classes, *, batch_size, spec, shard=(0, 1)):
     """Batches (images, one-hot labels) through `preprocess_for_eval`, in order;
-    from `FileImages`, (images, labels, weights) with weight 0 for a file that
-    failed to decode. `shard` as in `train_stream`: this process's share of
+    streamed (`FileImages`, `TfdsRecords`), (images, labels, weights) with
+    weight 0 for an image that failed to decode. `shard` as in `train_stream`: this process's share of
     every batch."""
     process, processes = shard
     local = batch_size // processes
