@@ -63,7 +63,6 @@ def input_spec(recipe, size, channels):
 
 
 FOLDER_VALIDATION = 0.2  # a folder's validation fraction when the recipe's count does not fit
-SLOW_SIZE = 128  # a chosen input size above this gets a warning
 PHOTO_SIZE = 64  # inputs from this size up get the photo defaults (auto_choices)
 PHOTO_INPUT = 112  # a photo folder's default input size, chosen for speed
 SMALL_FOLDER = 30  # images per class below which a folder keeps no test split
@@ -96,9 +95,6 @@ def load_splits(recipe):
                 if size < side:
                     reason += f"; photos get {size} px, chosen for speed"
             notes.append(f"input {size}×{size}×{channels}: {reason}")
-            if size > SLOW_SIZE:
-                notes.append(f"warning: at {size}×{size} a step does {(size / 32) ** 2:.0f}× "
-                             "the work of one at 32×32; set image_size lower for speed")
         adapted, choice_notes = auto_choices(recipe, size)
         notes += choice_notes
         spec = input_spec(replace(recipe, **adapted), size, channels)
