@@ -15,7 +15,7 @@ import keras
 import tensorflow as tf
 
 from keras_resnet import cpu
-from keras_resnet.cpu import cpu_model, usable_cores
+from keras_resnet.cpu import _read_text, cpu_model, usable_cores
 
 
 def device_kind():
@@ -81,23 +81,17 @@ def apply_threads():
 def available_memory():
     """Bytes this process may still allocate: the kernel's MemAvailable, or
     less under a cgroup (container) memory limit."""
-    available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    available = int(line.split()[1]) * 1024
-    except OSError:
-        pass
+    meminfo = (_read_text("/proc/meminfo") or "").splitlines()
+    kib = [int(line.split()[1]) for line in meminfo if line.startswith("MemAvailable:")]
+    available = (kib[0] * 1024 if kib else
+                 os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES"))
     for limit_file, usage_file in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
                                    ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
                                     "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
-        try:
-            with open(limit_file) as f, open(usage_file) as g:
-                limit, usage = f.read().strip(), g.read().strip()
-        except OSError:
+        limit, usage = (_read_text(path) for path in (limit_file, usage_file))
+        if limit is None or usage is None:
             continue
-        if limit.isdigit() and int(limit) < 1 << 60:
+        if limit.strip().isdigit() and int(limit) < 1 << 60:
             available = min(available, int(limit) - int(usage))
         break
     return available

@@ -120,17 +120,11 @@ def choose_loading(paths, spec, setting="auto"):
     form: in memory when forced, or when the decoded images take at most
     MEMORY_SHARE of the memory available (and MAX_BYTES) and decoding them all
     takes at most MAX_DECODE_SECONDS (timed on a sample)."""
-    from keras_resnet.training.hardware import available_memory
-
-    height, width = spec.enlarged
-    decoded = len(paths) * height * width * spec.channels
-    size = f"{len(paths)} images decode to {decoded / 2**30:.2f} GiB at {height}×{width}"
     if setting != "auto":
-        return setting, f"loading={setting!r} in the recipe ({size})"
-    budget = min(MAX_BYTES, MEMORY_SHARE * available_memory())
-    if decoded > budget:
-        return "stream", (f"{size}, more than {MEMORY_SHARE:.0%} of the "
-                          f"{available_memory() / 2**30:.1f} GiB available")
+        return setting, f"loading={setting!r} in the recipe ({decoded_size(len(paths), spec)[1]})"
+    fits, reason = fits_in_memory(len(paths), spec)
+    if not fits:
+        return "stream", reason
     sample = paths[::max(1, len(paths) // DECODE_SAMPLE)][:DECODE_SAMPLE]
     start = time.perf_counter()
     decode_all(sample, spec)
@@ -139,7 +133,27 @@ def choose_loading(paths, spec, setting="auto"):
         return "stream", (f"decoding {len(paths)} images up front would take about "
                           f"{seconds:.0f} s (more than {MAX_DECODE_SECONDS} s before the "
                           "first step)")
-    return "memory", f"{size}, about {seconds:.0f} s to decode up front"
+    return "memory", f"{reason}, about {seconds:.0f} s to decode up front"
+
+
+def decoded_size(count, spec):
+    """(bytes, words) of `count` images in `spec`'s store form."""
+    height, width = spec.enlarged
+    decoded = count * height * width * spec.channels
+    return decoded, f"{count} images decode to {decoded / 2**30:.2f} GiB at {height}×{width}"
+
+
+def fits_in_memory(count, spec):
+    """(fits, reason): whether `count` decoded images take at most MEMORY_SHARE
+    of the memory available (and MAX_BYTES)."""
+    from keras_resnet.training.hardware import available_memory
+
+    decoded, size = decoded_size(count, spec)
+    available = available_memory()
+    if decoded > min(MAX_BYTES, MEMORY_SHARE * available):
+        return False, (f"{size}, more than {MEMORY_SHARE:.0%} of the "
+                       f"{available / 2**30:.1f} GiB available")
+    return True, size
 
 
 def decode_all(paths, spec, workers=4):

@@ -28,7 +28,7 @@ import tensorflow as tf
 from keras_resnet.arguments import invalid
 from keras_resnet.training.augment import store_image
 from keras_resnet.training.fashion_mnist import TFDS_HOST, reachable
-from keras_resnet.training.image_folder import MAX_BYTES, MEMORY_SHARE
+from keras_resnet.training.image_folder import fits_in_memory
 
 HASH_BUCKETS = 1 << 20
 SHUFFLE_BUFFER = 10_000  # records shuffled together within a data epoch
@@ -86,21 +86,14 @@ def load(name, data_dir, spec, loading="auto", validation_size=0, seed=0):
     (validation carved here, `validation_size` a count or fraction)."""
     import tensorflow_datasets as tfds
 
-    from keras_resnet.training.hardware import available_memory
-
     builder = prepared_builder(name, data_dir)
     info = builder.info
     class_names = tuple(info.features[info.supervised_keys[1]].names)
     splits = ("train", test_split(info))
-    height, width = spec.enlarged
     counts = [info.splits[split].num_examples for split in splits]
-    decoded = sum(counts) * height * width * spec.channels
-    size = f"{sum(counts)} images decode to {decoded / 2**30:.2f} GiB at {height}×{width}"
-    budget = min(MAX_BYTES, MEMORY_SHARE * available_memory())
-    if loading == "stream" or (loading == "auto" and decoded > budget):
-        why = (f"loading='stream' in the recipe ({size})" if loading == "stream" else
-               f"{size}, more than {MEMORY_SHARE:.0%} of the "
-               f"{available_memory() / 2**30:.1f} GiB available")
+    fits, size = fits_in_memory(sum(counts), spec)
+    if loading == "stream" or (loading == "auto" and not fits):
+        why = f"loading='stream' in the recipe ({size})" if loading == "stream" else size
         fraction = validation_size / counts[0] if validation_size >= 1 else validation_size
         train = TfdsRecords(builder, "train", counts[0], fraction, seed, "train")
         validation = TfdsRecords(builder, "train", counts[0], fraction, seed, "validation")
